@@ -1,0 +1,8 @@
+/**
+ * @kates/api: the shared vocabulary of kates. Object types, the resource table,
+ * defaulting, validation, label and field selectors, schemas, and typed API errors.
+ * Imports nothing else from this repository.
+ */
+export * from "./meta.js";
+export * from "./errors.js";
+export * from "./resources.js";
