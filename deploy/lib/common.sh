@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Shared by deploy/local/*.sh and test/run.sh: paths, logging and the install/build steps.
+# Every function here is safe to run again: it only does what is still missing.
+
+KATES_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export KATES_ROOT
+
+log() { printf '[kates] %s\n' "$*" >&2; }
+die() { printf '[kates] error: %s\n' "$*" >&2; exit 1; }
+
+# as_root runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if [[ $EUID -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root to run: $* (install sudo or run as root)"
+  fi
+}
+
+# ensure_packages installs the Debian packages kates needs and checks the Node toolchain.
+ensure_packages() {
+  local missing=()
+  command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+  command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
+  if ((${#missing[@]})); then
+    command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
+    log "installing ${missing[*]} (apt-get)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  command -v node >/dev/null 2>&1 || die "node (>= 20) is not installed"
+  command -v npm >/dev/null 2>&1 || die "npm is not installed"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  ((major >= 20)) || die "node >= 20 is required, found $(node -v)"
+}
+
+# ensure_npm_deps runs `npm ci` when node_modules is missing or older than package-lock.json.
+ensure_npm_deps() {
+  local marker="$KATES_ROOT/node_modules/.package-lock.json"
+  if [[ ! -f "$marker" || "$KATES_ROOT/package-lock.json" -nt "$marker" ]]; then
+    log "installing npm dependencies (npm ci)"
+    (cd "$KATES_ROOT" && npm ci --no-audit --no-fund --loglevel=error </dev/null) || die "npm ci failed"
+  fi
+}
+
+# build compiles every workspace package (incremental, so a second run is quick).
+build() {
+  log "building (tsc -b)"
+  (cd "$KATES_ROOT" && npx --no-install tsc -b) || die "build failed (see the TypeScript errors above)"
+}

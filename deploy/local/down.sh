@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm run down`: stop every process `npm start` started (by PID file), delete its state
+# dir and take the kates entries out of the kubeconfig.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+source "$KATES_ROOT/deploy/lib/process.sh"
+source "$KATES_ROOT/deploy/local/config.sh"
+
+if [[ -d "$KATES_STATE_DIR" ]]; then
+  # Stop the apiserver before etcd so it does not log a storm of connection errors.
+  if [[ -f "$KATES_STATE_DIR/apiserver.pid" ]]; then
+    log "stopping apiserver"
+    stop_pidfile "$KATES_STATE_DIR/apiserver.pid" "$(apiserver_marker)" 10
+  fi
+  for ((i = 0; i < KATES_ETCD_MEMBERS; i++)); do
+    if [[ -f "$KATES_STATE_DIR/etcd-$i.pid" ]]; then
+      log "stopping etcd member $i"
+      stop_pidfile "$KATES_STATE_DIR/etcd-$i.pid" "$(etcd_marker "$i")" 10
+    fi
+  done
+  rm -rf "$KATES_STATE_DIR"
+  # ~/.kates is ours too; drop it when nothing else is left in it.
+  [[ "$KATES_STATE_DIR" == "$HOME/.kates/local" ]] && rmdir "$HOME/.kates" 2>/dev/null || true
+  log "removed $KATES_STATE_DIR"
+else
+  log "nothing running ($KATES_STATE_DIR does not exist)"
+fi
+
+node "$KATES_ROOT/deploy/lib/kubeconfig.mjs" remove
+log "removed context 'kates' from $(node "$KATES_ROOT/deploy/lib/kubeconfig.mjs" path)"
