@@ -1,0 +1,307 @@
+/**
+ * Registry: the generic read/write path for one resource (Kubernetes' genericregistry.Store).
+ * Reads go to etcd (or the watch cache for resourceVersion=0); writes are transactions
+ * guarded by the revision they read, retried when another writer got there first and the
+ * caller did not pin a resourceVersion. Kind-specific rules live in strategies.ts.
+ */
+import {
+  AlreadyExistsError, ApiError, BadRequestError, ConflictError, ExpiredError, InvalidError, NotFoundError,
+  applyDefaults, apiVersionOf, validateObject, validateUpdate,
+  type DeleteOptions, type KObject, type ResourceInfo,
+} from "@kates/api";
+import type { EtcdStore, TxnExtra } from "../storage/etcd-store.js";
+import { listPrefix, objectKey } from "../storage/keys.js";
+import type { WatchCache } from "../watch/watch-cache.js";
+import { decodeContinue, encodeContinue } from "./continue-token.js";
+import type { ObjectFilter } from "./filter.js";
+import { prepareMetaForCreate, prepareMetaForUpdate, rfc3339, specPart } from "./object-meta.js";
+import type { Strategy } from "./strategies.js";
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+export interface ListOptions {
+  filter: ObjectFilter;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface ListResult {
+  items: KObject[];
+  resourceVersion: string;
+  continue?: string;
+}
+
+/** Hooks the server provides: admission checks and managed-fields bookkeeping. */
+export interface RegistryHooks {
+  /** Throws when objects may not be created in namespace (missing or terminating). */
+  admitNamespace(namespace: string): Promise<void>;
+  /** Records which manager changed which fields (server-side apply bookkeeping). */
+  trackFields(old: KObject | undefined, obj: KObject, manager: string | undefined, subresource?: string): void;
+}
+
+/** A function that computes the new object from the stored one (for update, patch, scale...). */
+export type TryUpdate = (current: KObject) => KObject | Promise<KObject>;
+
+const MAX_RETRIES = 16;
+
+export class Registry {
+  constructor(
+    readonly ri: ResourceInfo,
+    private readonly store: EtcdStore,
+    readonly cache: WatchCache,
+    private readonly strategy: Strategy,
+    private readonly hooks: RegistryHooks,
+  ) {}
+
+  key(namespace: string | undefined, name: string): string {
+    return objectKey(this.ri, namespace, name);
+  }
+
+  private notFound(name: string): NotFoundError {
+    return new NotFoundError(this.ri.resource, name, this.ri.group);
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KObject> {
+    const obj = await this.store.get(this.key(namespace, name));
+    if (!obj) throw this.notFound(name);
+    return this.withType(obj);
+  }
+
+  async list(namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
+    const prefix = listPrefix(this.ri, namespace);
+    // resourceVersion=0 means "any recent state is fine": serve it from memory, unpaged.
+    if (opts.resourceVersion === "0" && !opts.continue) {
+      await this.cache.start();
+      const { items, revision } = this.cache.list(prefix);
+      return { items: items.filter(opts.filter).map((o) => this.withType(o)), resourceVersion: String(revision || (await this.store.currentRevision())) };
+    }
+    let revision = 0;
+    let startKey: string | undefined;
+    if (opts.continue) ({ revision, startKey } = decodeContinue(opts.continue));
+    else if (opts.resourceVersion && opts.resourceVersion !== "0") revision = parseRV(opts.resourceVersion);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const items: KObject[] = [];
+    for (;;) {
+      const want = limit ? Math.max(limit - items.length, opts.filter.matchesAll ? 0 : 100) : 0;
+      let page;
+      try {
+        page = await this.store.list(prefix, { limit: want, startKey, revision });
+      } catch (err) {
+        if (err instanceof ExpiredError && opts.continue) {
+          throw new ExpiredError("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+        }
+        throw err;
+      }
+      revision ||= page.revision;
+      for (const o of page.items) {
+        if (!opts.filter(o)) continue;
+        items.push(this.withType(o));
+        if (limit && items.length === limit) {
+          const k = this.key(o.metadata.namespace, o.metadata.name!) + "\0";
+          const more = page.nextKey !== undefined || page.items[page.items.length - 1] !== o;
+          return { items, resourceVersion: String(revision), continue: more ? encodeContinue({ revision, startKey: k }) : undefined };
+        }
+      }
+      if (!page.nextKey) return { items, resourceVersion: String(revision) };
+      startKey = page.nextKey;
+    }
+  }
+
+  async create(namespace: string | undefined, input: KObject, opts: WriteOptions = {}): Promise<KObject> {
+    const obj = structuredClone(input);
+    obj.apiVersion = apiVersionOf(this.ri);
+    obj.kind = this.ri.kind;
+    prepareMetaForCreate(obj, this.ri, namespace);
+    this.strategy.prepareForCreate?.(obj);
+    applyDefaults(obj, this.ri);
+    this.check(obj, validateObject(obj, this.ri));
+    if (this.ri.namespaced) await this.hooks.admitNamespace(obj.metadata.namespace!);
+    this.hooks.trackFields(undefined, obj, opts.fieldManager);
+    for (let attempt = 0; ; attempt++) {
+      const extra = (await this.strategy.allocate?.(obj)) ?? {};
+      if (opts.dryRun) return this.withType(obj);
+      const res = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), obj, extra);
+      if (res.ok) return this.withType(res.obj);
+      if (res.current) throw new AlreadyExistsError(this.ri.resource, obj.metadata.name!, this.ri.group);
+      if (res.conflictKey && this.strategy.takenError && this.wasRequested(input, res.conflictKey)) throw this.strategy.takenError(obj, res.conflictKey);
+      if (attempt >= MAX_RETRIES) throw new ConflictError(this.ri.resource, obj.metadata.name!, this.ri.group, "allocation raced too many times; try again");
+    }
+  }
+
+  /**
+   * Reads the object, computes its new state and writes it if unchanged meanwhile, retrying
+   * on races. `preconditionRV` pins the first read (a client's resourceVersion): then a race
+   * is the client's 409, not a retry. `create` makes this an upsert (PUT of Endpoints, apply).
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    tryUpdate: TryUpdate,
+    opts: WriteOptions & { subresource?: string; preconditionRV?: string; create?: () => KObject | Promise<KObject> } = {},
+  ): Promise<KObject> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (!current) {
+        if (opts.create) return this.create(namespace, await opts.create(), opts);
+        throw this.notFound(name);
+      }
+      if (opts.preconditionRV && opts.preconditionRV !== current.metadata.resourceVersion) throw this.conflict(name);
+      const next = await tryUpdate(this.withType(structuredClone(current)));
+      const obj = this.prepareUpdate(next, current, opts.subresource);
+      this.hooks.trackFields(current, obj, opts.fieldManager, opts.subresource);
+      if (sameStored(obj, current)) return this.withType(current);
+      const extra = (!opts.subresource && (await this.strategy.allocate?.(obj, current))) || {};
+      if (opts.dryRun) return this.withType(obj);
+      const rv = Number(current.metadata.resourceVersion);
+      // An object being deleted whose last finalizer was just removed goes away now.
+      if (obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && !pendingNamespaceFinalizers(obj)) {
+        const del = await this.store.delete(key, rv, mergeExtra(extra, this.strategy.release?.(current) ?? {}));
+        if (del.ok) return this.withType(del.obj);
+      } else {
+        const res = await this.store.update(key, obj, rv, extra);
+        if (res.ok) return this.withType(res.obj);
+        if (res.conflictKey && this.strategy.takenError) throw this.strategy.takenError(obj, res.conflictKey);
+      }
+      if (opts.preconditionRV) throw this.conflict(name);
+      if (attempt >= MAX_RETRIES) throw this.conflict(name);
+    }
+  }
+
+  /** PUT: replaces the object (or its status) as long as the client's resourceVersion is current. */
+  update(namespace: string | undefined, name: string, input: KObject, opts: WriteOptions & { subresource?: string; allowCreate?: boolean } = {}): Promise<KObject> {
+    if (input.metadata?.name && input.metadata.name !== name) {
+      throw new BadRequestError(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const rv = input.metadata?.resourceVersion || undefined;
+    return this.guaranteedUpdate(namespace, name, () => structuredClone(input), {
+      ...opts,
+      preconditionRV: rv,
+      create: opts.allowCreate && !rv ? () => structuredClone(input) : undefined,
+    });
+  }
+
+  async delete(namespace: string | undefined, name: string, options: DeleteOptions = {}, opts: WriteOptions = {}): Promise<KObject> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (!current) throw this.notFound(name);
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) {
+        throw new ConflictError(this.ri.resource, name, this.ri.group, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw new ConflictError(this.ri.resource, name, this.ri.group, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      }
+      const graceful = this.gracefulState(current, options);
+      if (opts.dryRun) return this.withType(graceful ?? current);
+      const rv = Number(current.metadata.resourceVersion);
+      if (graceful) {
+        if (sameStored(graceful, current)) return this.withType(current);
+        const res = await this.store.update(key, graceful, rv);
+        if (res.ok) return this.withType(res.obj);
+      } else {
+        const res = await this.store.delete(key, rv, this.strategy.release?.(current) ?? {});
+        if (res.ok) return this.withType(res.obj);
+      }
+      if (attempt >= MAX_RETRIES) throw this.conflict(name);
+    }
+  }
+
+  /**
+   * The object as it should be stored while deletion waits (finalizers, pod grace period,
+   * namespace content), or undefined when it can be removed at once.
+   */
+  private gracefulState(current: KObject, options: DeleteOptions): KObject | undefined {
+    const obj = structuredClone(current);
+    const m = obj.metadata;
+    const finalizers = new Set(m.finalizers ?? []);
+    const policy = options.propagationPolicy;
+    if (policy === "Orphan") finalizers.add("orphan");
+    if (policy === "Foreground") finalizers.add("foregroundDeletion");
+    if (policy && policy !== "Orphan") finalizers.delete("orphan");
+    const grace = this.strategy.gracePeriod?.(current, options) ?? 0;
+    const nsFinalizing = this.ri.resource === "namespaces" && pendingNamespaceFinalizers(obj);
+    if (!finalizers.size && grace <= 0 && !nsFinalizing) return undefined;
+    if (finalizers.size) m.finalizers = [...finalizers];
+    const now = Date.now();
+    const prevDeadline = m.deletionTimestamp ? Date.parse(m.deletionTimestamp) : Infinity;
+    // A second delete may shorten the grace period, never extend it.
+    if (now + grace * 1000 < prevDeadline) {
+      m.deletionTimestamp = rfc3339(new Date(now + grace * 1000));
+      m.deletionGracePeriodSeconds = grace;
+    }
+    if (nsFinalizing) (obj.status as { phase?: string } | undefined ?? (obj.status = {}) as { phase?: string }).phase = "Terminating";
+    return obj;
+  }
+
+  private prepareUpdate(next: KObject, current: KObject, subresource?: string): KObject {
+    let obj = next;
+    obj.apiVersion = apiVersionOf(this.ri);
+    obj.kind = this.ri.kind;
+    if (subresource === "status") {
+      // Status writes change status only (metav1.ResetObjectMetaForStatus).
+      obj = { ...structuredClone(current), status: next.status };
+      obj.apiVersion = apiVersionOf(this.ri);
+      obj.kind = this.ri.kind;
+    } else if (subresource === "finalize") {
+      obj = { ...structuredClone(current), spec: next.spec };
+    } else {
+      prepareMetaForUpdate(obj, current, this.ri);
+      if (this.ri.hasStatus) {
+        if (current.status === undefined) delete obj.status;
+        else obj.status = structuredClone(current.status);
+      }
+      applyDefaults(obj, this.ri);
+      if (specPart(obj) !== specPart(current)) obj.metadata.generation = (current.metadata.generation ?? 1) + 1;
+      this.check(obj, validateUpdate(obj, current, this.ri));
+      this.strategy.validateUpdate?.(obj, current);
+    }
+    if (obj.metadata.deletionTimestamp && !current.metadata.deletionTimestamp) delete obj.metadata.deletionTimestamp;
+    return obj;
+  }
+
+  private check(obj: KObject, errs: ReturnType<typeof validateObject>): void {
+    if (errs.length) throw new InvalidError(this.ri.kind, obj.metadata.name ?? "", errs, this.ri.group);
+  }
+
+  private conflict(name: string): ApiError {
+    return new ConflictError(this.ri.resource, name, this.ri.group);
+  }
+
+  private withType(obj: KObject): KObject {
+    if (obj.kind && obj.apiVersion) return obj;
+    return { apiVersion: apiVersionOf(this.ri), kind: this.ri.kind, ...obj };
+  }
+
+  /** Whether a taken allocation key was asked for by the user (then it's their error, not a retry). */
+  private wasRequested(input: KObject, key: string): boolean {
+    const spec = (input as { spec?: { clusterIP?: string; ports?: { nodePort?: number }[] } }).spec;
+    const last = key.slice(key.lastIndexOf("/") + 1);
+    return spec?.clusterIP === last || !!spec?.ports?.some((p) => String(p.nodePort) === last);
+  }
+}
+
+export function parseRV(rv: string): number {
+  const n = Number(rv);
+  if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`invalid resource version: ${JSON.stringify(rv)}`);
+  return n;
+}
+
+function pendingNamespaceFinalizers(obj: KObject): boolean {
+  return obj.kind === "Namespace" && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0;
+}
+
+/** Equal apart from resourceVersion and managed-field timestamps: such a write is a no-op. */
+function sameStored(a: KObject, b: KObject): boolean {
+  const norm = (o: KObject) => JSON.stringify({ ...o, apiVersion: undefined, kind: undefined, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: o.metadata.managedFields?.map((f) => ({ ...f, time: undefined })) } });
+  return norm(a) === norm(b);
+}
+
+function mergeExtra(a: TxnExtra, b: TxnExtra): TxnExtra {
+  return { mustNotExist: [...(a.mustNotExist ?? []), ...(b.mustNotExist ?? [])], puts: [...(a.puts ?? []), ...(b.puts ?? [])], deletes: [...new Set([...(a.deletes ?? []), ...(b.deletes ?? [])])] };
+}

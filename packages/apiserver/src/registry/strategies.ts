@@ -1,0 +1,91 @@
+/**
+ * What differs between kinds on the write path (Kubernetes' per-resource "strategy"):
+ * status reset on create, pod graceful deletion and spec immutability, Service address
+ * allocation, Job selectors, Namespace phases. Everything else is generic (registry.ts).
+ */
+import { fieldErrors, InvalidError, jobSelectorDefaults, type DeleteOptions, type KObject, type ResourceInfo } from "@kates/api";
+import type { TxnExtra } from "../storage/etcd-store.js";
+import type { ServiceAllocator } from "./service-allocator.js";
+
+export interface Strategy {
+  /** Kind-specific preparation on create, before defaulting and validation. */
+  prepareForCreate?(obj: KObject): void;
+  /** Kind-specific checks on an update of the main resource, after defaulting. */
+  validateUpdate?(obj: KObject, old: KObject): void;
+  /** Keys to claim/write/release in the same transaction as the write. */
+  allocate?(obj: KObject, old?: KObject): Promise<TxnExtra>;
+  release?(old: KObject): TxnExtra;
+  /** Seconds of graceful deletion for this delete, or 0 to delete at once. */
+  gracePeriod?(obj: KObject, opts: DeleteOptions): number;
+  /** Error for a claimed key that was taken (explicitly requested addresses). */
+  takenError?(obj: KObject, key: string): Error;
+}
+
+type Pod = KObject & { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number; containers?: { image?: string }[]; initContainers?: { image?: string }[]; activeDeadlineSeconds?: number; tolerations?: unknown[] }; status?: { phase?: string } };
+
+const resetStatus: Strategy = { prepareForCreate: (o) => void (o.status = {}) };
+
+const podStrategy: Strategy = {
+  prepareForCreate(obj) {
+    obj.status = { phase: "Pending" };
+  },
+  validateUpdate(obj, old) {
+    // Pod specs are immutable but for images, activeDeadlineSeconds and added tolerations.
+    const strip = (p: Pod) => {
+      const s = structuredClone(p.spec ?? {});
+      for (const c of s.containers ?? []) delete c.image;
+      for (const c of s.initContainers ?? []) delete c.image;
+      delete s.activeDeadlineSeconds;
+      delete s.tolerations;
+      return JSON.stringify(s);
+    };
+    if (strip(obj as Pod) !== strip(old as Pod)) {
+      throw new InvalidError("Pod", obj.metadata.name ?? "", [
+        fieldErrors.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"),
+      ]);
+    }
+  },
+  gracePeriod(obj, opts) {
+    const pod = obj as Pod;
+    // Unscheduled and finished pods have no kubelet to wait for: they go at once.
+    if (!pod.spec?.nodeName || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return 0;
+    return Math.max(0, opts.gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+  },
+};
+
+function serviceStrategy(allocator: ServiceAllocator): Strategy {
+  return {
+    prepareForCreate(obj) {
+      obj.status = { loadBalancer: {} };
+    },
+    allocate: (obj, old) => allocator.allocate(obj, old),
+    release: (old) => allocator.release(old),
+    takenError: (obj, key) => allocator.takenError(obj, key),
+  };
+}
+
+const namespaceStrategy: Strategy = {
+  prepareForCreate(obj) {
+    obj.status = { phase: "Active" };
+  },
+};
+
+const jobStrategy: Strategy = {
+  prepareForCreate(obj) {
+    obj.status = {};
+    jobSelectorDefaults(obj as never, obj.metadata.uid!);
+  },
+};
+
+/** The strategy for a resource; resources with nothing special get an empty one. */
+export function strategyFor(ri: ResourceInfo, allocator: ServiceAllocator): Strategy {
+  switch (ri.resource) {
+    case "pods": return podStrategy;
+    case "services": return serviceStrategy(allocator);
+    case "namespaces": return namespaceStrategy;
+    case "jobs": return jobStrategy;
+    case "deployments": case "replicasets": case "replicationcontrollers": case "statefulsets": case "daemonsets": case "cronjobs": case "persistentvolumeclaims":
+      return resetStatus;
+    default: return {};
+  }
+}

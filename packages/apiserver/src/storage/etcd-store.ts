@@ -1,0 +1,192 @@
+/**
+ * EtcdStore: the only code in kates that reads and writes etcd. Objects are stored as JSON
+ * without their resourceVersion; the resourceVersion a client sees is the key's etcd
+ * mod_revision, and a list's resourceVersion is the revision of the read. Every write is a
+ * transaction guarded by a revision comparison, which is what makes optimistic concurrency
+ * (409 Conflict) correct across any number of apiservers.
+ */
+import { Etcd3, type IKeyValue, type ICompare, type IRequestOp } from "etcd3";
+import type { KObject } from "@kates/api";
+import { prefixEnd } from "./keys.js";
+import { toApiError } from "./errors.js";
+
+/** Keys a write must also claim, write or release in the same transaction (IP and port allocations). */
+export interface TxnExtra {
+  mustNotExist?: string[];
+  puts?: { key: string; value: string }[];
+  deletes?: string[];
+}
+
+export type WriteResult = { ok: true; obj: KObject } | { ok: false; current?: KObject };
+
+export interface ListPage {
+  items: KObject[];
+  revision: number;
+  /** Key to continue from when the range was cut by the limit. */
+  nextKey?: string;
+}
+
+export interface StoreEvent {
+  type: "put" | "delete";
+  key: string;
+  revision: number;
+  created: boolean;
+  obj?: KObject;
+  prev?: KObject;
+}
+
+export function decode(kv: IKeyValue, revision?: number): KObject {
+  const obj = JSON.parse(kv.value.toString()) as KObject;
+  obj.metadata ??= {};
+  obj.metadata.resourceVersion = String(revision ?? kv.mod_revision);
+  return obj;
+}
+
+export function encode(obj: KObject): Buffer {
+  const { resourceVersion: _rv, ...meta } = obj.metadata;
+  return Buffer.from(JSON.stringify({ ...obj, metadata: meta }));
+}
+
+export class EtcdStore {
+  constructor(readonly client: Etcd3) {}
+
+  async get(key: string): Promise<KObject | undefined> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(key) });
+      return res.kvs.length ? decode(res.kvs[0]) : undefined;
+    } catch (err) {
+      throw toApiError(err, `get ${key}`);
+    }
+  }
+
+  /** The cluster's current revision: what a consistent read would see now. */
+  async currentRevision(): Promise<number> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from("/registry/"), range_end: prefixEnd("/registry/"), count_only: true });
+      return Number(res.header.revision);
+    } catch (err) {
+      throw toApiError(err, "read revision");
+    }
+  }
+
+  /** One page of keys under prefix, from startKey, at revision (0 = latest). */
+  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<ListPage> {
+    try {
+      const res = await this.client.kv.range({
+        key: Buffer.from(opts.startKey ?? prefix),
+        range_end: prefixEnd(prefix),
+        limit: opts.limit ?? 0,
+        revision: opts.revision ?? 0,
+      });
+      const items = res.kvs.map((kv) => decode(kv));
+      const page: ListPage = { items, revision: Number(res.header.revision) };
+      if (res.more && res.kvs.length) page.nextKey = res.kvs[res.kvs.length - 1].key.toString() + "\0";
+      return page;
+    } catch (err) {
+      throw toApiError(err, `list ${prefix}`);
+    }
+  }
+
+  /** Creates key if it does not exist (and every extra.mustNotExist key is free). */
+  async create(key: string, obj: KObject, extra: TxnExtra = {}): Promise<WriteResult & { conflictKey?: string }> {
+    const compare: ICompare[] = [createRevisionIs(key, 0), ...(extra.mustNotExist ?? []).map((k) => createRevisionIs(k, 0))];
+    const res = await this.txn(`create ${key}`, compare, [putOp(key, encode(obj)), ...extraOps(extra)], [key, ...(extra.mustNotExist ?? [])]);
+    if (res.succeeded) return { ok: true, obj: withRevision(obj, Number(res.header.revision)) };
+    const [current, ...others] = res.responses.map((r) => r.response_range?.kvs?.[0]);
+    if (current) return { ok: false, current: decode(current) };
+    const taken = others.findIndex((kv) => kv !== undefined);
+    return { ok: false, conflictKey: taken >= 0 ? extra.mustNotExist![taken] : undefined };
+  }
+
+  /** Replaces key if it is still at expectedRevision. */
+  async update(key: string, obj: KObject, expectedRevision: number, extra: TxnExtra = {}): Promise<WriteResult & { conflictKey?: string }> {
+    const compare: ICompare[] = [modRevisionIs(key, expectedRevision), ...(extra.mustNotExist ?? []).map((k) => createRevisionIs(k, 0))];
+    const res = await this.txn(`update ${key}`, compare, [putOp(key, encode(obj)), ...extraOps(extra)], [key, ...(extra.mustNotExist ?? [])]);
+    if (res.succeeded) return { ok: true, obj: withRevision(obj, Number(res.header.revision)) };
+    const [current, ...others] = res.responses.map((r) => r.response_range?.kvs?.[0]);
+    const taken = others.findIndex((kv) => kv !== undefined);
+    const conflictKey = current && Number(current.mod_revision) === expectedRevision && taken >= 0 ? extra.mustNotExist![taken] : undefined;
+    return { ok: false, current: current ? decode(current) : undefined, conflictKey };
+  }
+
+  /** Deletes key if it is still at expectedRevision; returns the deleted object at the delete's revision. */
+  async delete(key: string, expectedRevision: number, extra: TxnExtra = {}): Promise<WriteResult> {
+    const ops: IRequestOp[] = [{ request_delete_range: { key: Buffer.from(key), prev_kv: true } }, ...extraOps(extra)];
+    const res = await this.txn(`delete ${key}`, [modRevisionIs(key, expectedRevision)], ops, [key]);
+    if (res.succeeded) {
+      const prev = res.responses[0].response_delete_range?.prev_kvs?.[0];
+      if (!prev) return { ok: false };
+      return { ok: true, obj: decode(prev, Number(res.header.revision)) };
+    }
+    const current = res.responses[0]?.response_range?.kvs?.[0];
+    return { ok: false, current: current ? decode(current) : undefined };
+  }
+
+  /** Raw put of a non-object key (allocation records, bookkeeping). */
+  async putRaw(key: string, value: string, leaseId?: string): Promise<void> {
+    try {
+      await this.client.kv.put({ key: Buffer.from(key), value: Buffer.from(value), lease: leaseId });
+    } catch (err) {
+      throw toApiError(err, `put ${key}`);
+    }
+  }
+
+  async rangeRaw(prefix: string): Promise<{ key: string; value: string; modRevision: number }[]> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) });
+      return res.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), modRevision: Number(kv.mod_revision) }));
+    } catch (err) {
+      throw toApiError(err, `list ${prefix}`);
+    }
+  }
+
+  /**
+   * Watches every key under prefix from fromRevision (inclusive). Events arrive in revision
+   * order; the etcd3 client reconnects by itself and resumes after the last revision seen.
+   * onError receives compaction (410) and other unrecoverable failures; the watch is then dead.
+   */
+  async watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void, onError: (err: Error) => void): Promise<{ cancel(): Promise<void> }> {
+    const watcher = await this.client.watch().prefix(prefix).startRevision(String(fromRevision)).withPreviousKV().create();
+    watcher.on("put", (kv, prev) => {
+      const revision = Number(kv.mod_revision);
+      onEvent({ type: "put", key: kv.key.toString(), revision, created: kv.create_revision === kv.mod_revision, obj: decode(kv), prev: prev ? decode(prev) : undefined });
+    });
+    watcher.on("delete", (kv, prev) => {
+      const revision = Number(kv.mod_revision);
+      onEvent({ type: "delete", key: kv.key.toString(), revision, created: false, prev: prev ? decode(prev, revision) : undefined });
+    });
+    watcher.on("error", (err) => onError(toApiError(err, `watch ${prefix}`)));
+    return { cancel: () => watcher.cancel() };
+  }
+
+  private async txn(what: string, compare: ICompare[], success: IRequestOp[], readBackOnFailure: string[]) {
+    try {
+      return await this.client.kv.txn({ compare, success, failure: readBackOnFailure.map((k) => ({ request_range: { key: Buffer.from(k) } })) });
+    } catch (err) {
+      throw toApiError(err, what);
+    }
+  }
+}
+
+function createRevisionIs(key: string, rev: number): ICompare {
+  return { key: Buffer.from(key), target: "Create", result: "Equal", create_revision: rev };
+}
+
+function modRevisionIs(key: string, rev: number): ICompare {
+  return { key: Buffer.from(key), target: "Mod", result: "Equal", mod_revision: rev };
+}
+
+function putOp(key: string, value: Buffer): IRequestOp {
+  return { request_put: { key: Buffer.from(key), value } };
+}
+
+function extraOps(extra: TxnExtra): IRequestOp[] {
+  return [
+    ...(extra.puts ?? []).map((p) => putOp(p.key, Buffer.from(p.value))),
+    ...(extra.deletes ?? []).map((k) => ({ request_delete_range: { key: Buffer.from(k) } })),
+  ];
+}
+
+function withRevision(obj: KObject, revision: number): KObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
+}
