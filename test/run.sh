@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm test`: install what the tests need (Debian packages, npm deps), build the packages
+# that integration tests run as processes, then run vitest. Extra arguments go to vitest,
+# so `npm test -- packages/apiserver` runs one part. The exit code is vitest's.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib/common.sh"
+
+ensure_packages
+command -v kubectl >/dev/null 2>&1 || log "warning: kubectl is not on PATH; the kubectl compatibility tests will fail"
+ensure_npm_deps
+build
+
+cd "$KATES_ROOT"
+exec npx --no-install vitest run "$@"
