@@ -7,3 +7,4 @@ export * from "./meta.js";
 export * from "./errors.js";
 export * from "./resources.js";
 export * from "./types/index.js";
+export * from "./selectors.js";
