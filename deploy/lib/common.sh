@@ -42,7 +42,21 @@ ensure_npm_deps() {
   local marker="$KATES_ROOT/node_modules/.package-lock.json"
   if [[ ! -f "$marker" || "$KATES_ROOT/package-lock.json" -nt "$marker" ]]; then
     log "installing npm dependencies (npm ci)"
-    (cd "$KATES_ROOT" && npm ci --no-audit --no-fund --loglevel=error </dev/null) || die "npm ci failed"
+    local out
+    out="$(mktemp)"
+    # npm 11 rejects lockfiles that leave out other platforms' optional packages (rollup's
+    # native builds; npm/cli#4828) although `npm install` resolves the same lockfile fine.
+    if ! (cd "$KATES_ROOT" && npm ci --no-audit --no-fund --loglevel=error </dev/null >"$out" 2>&1); then
+      if grep -q "are in sync" "$out"; then
+        log "npm ci refused the lockfile (npm/cli#4828); using npm install"
+        (cd "$KATES_ROOT" && npm install --no-audit --no-fund --loglevel=error </dev/null) || die "npm install failed"
+      else
+        cat "$out" >&2
+        rm -f "$out"
+        die "npm ci failed"
+      fi
+    fi
+    rm -f "$out"
   fi
 }
 
