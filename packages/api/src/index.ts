@@ -8,3 +8,4 @@ export * from "./errors.js";
 export * from "./resources.js";
 export * from "./types/index.js";
 export * from "./selectors.js";
+export * from "./defaults.js";
