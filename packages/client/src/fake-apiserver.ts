@@ -52,6 +52,8 @@ export class FakeApiServer {
   /** When set, watches from an RV older than this get a 410: as an ERROR event, or as the HTTP status. */
   expiredBelow = 0;
   expireMode: "event" | "http" = "event";
+  /** When set, every watch request fails with this error (e.g. a ServiceUnavailableError). */
+  watchFailure?: ApiError;
   private rv = 100;
   private readonly objects = new Map<string, KObject>();
   private readonly history: HistoryEntry[] = [];
@@ -190,6 +192,7 @@ export class FakeApiServer {
   }
 
   private watch(r: Route, q: URLSearchParams, res: http.ServerResponse): void {
+    if (this.watchFailure) throw this.watchFailure;
     const from = Number(q.get("resourceVersion") || this.rv);
     if (from < this.expiredBelow) {
       const err = new ExpiredError(`too old resource version: ${from} (${this.expiredBelow})`);
