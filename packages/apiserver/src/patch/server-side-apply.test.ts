@@ -128,6 +128,15 @@ describe("serverSideApply", () => {
     const out = serverSideApply(first, withSidecar, { ...opts, manager: "sidecar-injector" });
     expect(spec(out).template.spec.containers.map((c) => c.name)).toEqual(["nginx", "side"]);
   });
+
+  it("keeps a dropped item while another manager owns a field inside it", () => {
+    const first = stored(serverSideApply(undefined, deployment(1, [{ name: "nginx", image: "nginx" }, { name: "side", image: "busybox" }]), opts));
+    const edited = structuredClone(first);
+    spec(edited).template.spec.containers[1].image = "busybox:2";
+    const set = recordUpdate(first, edited, "kubectl-set", "Update", "apps/v1", NOW);
+    const out = serverSideApply(set, deployment(1, [{ name: "nginx", image: "nginx" }]), opts);
+    expect(spec(out).template.spec.containers).toEqual([{ name: "nginx", image: "nginx" }, { name: "side", image: "busybox:2" }]);
+  });
 });
 
 describe("recordUpdate", () => {

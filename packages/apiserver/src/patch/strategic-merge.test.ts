@@ -113,6 +113,21 @@ describe("applyStrategicMergePatch merge rules", () => {
     expect(out).toEqual({ spec: { strategy: { type: "Recreate" } } });
   });
 
+  it("merges ownerReferences by uid and conditions by type", () => {
+    const obj = {
+      metadata: { ownerReferences: [{ uid: "1", name: "a" }] },
+      status: { conditions: [{ type: "Ready", status: "False" }, { type: "Scheduled", status: "True" }] },
+    };
+    const out = applyStrategicMergePatch(obj, {
+      metadata: { ownerReferences: [{ uid: "2", name: "b" }] },
+      status: { conditions: [{ type: "Ready", status: "True" }] },
+    }, POD);
+    expect(out).toEqual({
+      metadata: { ownerReferences: [{ uid: "1", name: "a" }, { uid: "2", name: "b" }] },
+      status: { conditions: [{ type: "Ready", status: "True" }, { type: "Scheduled", status: "True" }] },
+    });
+  });
+
   it("rejects keyed items without their merge key", () => {
     expect(() => applyStrategicMergePatch({ spec: { containers: [] } }, { spec: { containers: [{ image: "x" }] } }, POD)).toThrow(ApiError);
   });
