@@ -9,3 +9,4 @@ export * from "./resources.js";
 export * from "./types/index.js";
 export * from "./selectors.js";
 export * from "./defaults.js";
+export * from "./schema/index.js";
