@@ -37,14 +37,20 @@ etcd_healthy() { ETCDCTL_API=3 etcdctl --endpoints="$(etcd_endpoints)" --command
 if ! wait_until 60 etcd_healthy; then
   etcd_healthy || true
   tail -n 20 "$KATES_STATE_DIR"/etcd-*.log >&2 || true
-  die "etcd cluster did not become healthy (logs in $KATES_STATE_DIR)"
+  die "etcd cluster did not become healthy (logs in $KATES_STATE_DIR); \`npm run down\` cleans up"
 fi
 log "etcd cluster healthy: $(etcd_endpoints)"
 
-# 2. apiserver.
-if ! pid_running "$KATES_STATE_DIR/apiserver.pid" "$(apiserver_marker)"; then
+# 2. apiserver. A running one is restarted when the build produced newer code than it runs.
+apiserver_pid="$KATES_STATE_DIR/apiserver.pid"
+if pid_running "$apiserver_pid" "$(apiserver_marker)" &&
+  [[ -n "$(find "$KATES_ROOT"/packages/*/dist -name '*.js' -newer "$apiserver_pid" -print -quit 2>/dev/null)" ]]; then
+  log "the build changed since the apiserver started; restarting it"
+  stop_pidfile "$apiserver_pid" "$(apiserver_marker)" 10
+fi
+if ! pid_running "$apiserver_pid" "$(apiserver_marker)"; then
   log "starting apiserver on $KATES_SERVER_URL"
-  start_detached "$KATES_STATE_DIR/apiserver.pid" "$KATES_STATE_DIR/apiserver.log" \
+  start_detached "$apiserver_pid" "$KATES_STATE_DIR/apiserver.log" \
     node "$APISERVER_MAIN" --etcd-servers="$(etcd_endpoints)" --bind-address=127.0.0.1 \
     --port="$KATES_APISERVER_PORT" --advertise-address=127.0.0.1 \
     --service-cluster-ip-range=10.96.0.0/12 --service-node-port-range=30000-32767
@@ -53,14 +59,14 @@ fi
 apiserver_ready() {
   local deadline=$((SECONDS + 60))
   until http_ok "$KATES_SERVER_URL/readyz"; do
-    pid_running "$KATES_STATE_DIR/apiserver.pid" "$(apiserver_marker)" || { log "apiserver exited"; return 1; }
+    pid_running "$apiserver_pid" "$(apiserver_marker)" || { log "apiserver exited"; return 1; }
     ((SECONDS < deadline)) || return 1
     sleep 0.2
   done
 }
 if ! apiserver_ready; then
   tail -n 30 "$KATES_STATE_DIR/apiserver.log" >&2 || true
-  die "apiserver did not become ready at $KATES_SERVER_URL/readyz (log: $KATES_STATE_DIR/apiserver.log)"
+  die "apiserver did not become ready at $KATES_SERVER_URL/readyz (log: $KATES_STATE_DIR/apiserver.log); \`npm run down\` cleans up"
 fi
 
 # 3. kubeconfig: merge the kates context and make it current.
