@@ -10,3 +10,4 @@ export * from "./types/index.js";
 export * from "./selectors.js";
 export * from "./defaults.js";
 export * from "./schema/index.js";
+export * from "./validation/index.js";
