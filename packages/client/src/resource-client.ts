@@ -163,7 +163,13 @@ export class ResourceClient<T extends KObject> {
   async *watch(opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>, void, undefined> {
     const { signal, ...rest } = opts;
     const query: Query = { ...rest, watch: true };
-    const res = await this.rest.stream({ path: this.path(), query, signal });
+    let res;
+    try {
+      res = await this.rest.stream({ path: this.path(), query, signal });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
     const decoder = new WatchDecoder<T>();
     try {
       for await (const chunk of res) for (const ev of decoder.write(chunk as Buffer)) yield ev;
