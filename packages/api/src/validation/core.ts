@@ -51,7 +51,7 @@ export function validateService(svc: Service): FieldError[] {
     if (seen.has(key)) errs.push(fieldErrors.duplicate(path, { port: p.port, protocol: p.protocol }));
     seen.add(key);
     const tp = p?.targetPort;
-    if (typeof tp === "number") for (const m of portNumErrors(tp)) errs.push(fieldErrors.invalid(`${path}.targetPort`, tp, m));
+    if (typeof tp === "number" && tp !== 0) for (const m of portNumErrors(tp)) errs.push(fieldErrors.invalid(`${path}.targetPort`, tp, m));
     else if (typeof tp === "string") for (const m of portNameErrors(tp)) errs.push(fieldErrors.invalid(`${path}.targetPort`, tp, m));
     if (p?.nodePort) {
       if (!usesNodePort) errs.push(fieldErrors.forbidden(`${path}.nodePort`, `may not be used when \`type\` is '${s.type}'`));

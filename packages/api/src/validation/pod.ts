@@ -150,8 +150,10 @@ function validateContainer(c: Container, path: string, volumes: Set<string>, hos
 }
 
 /** Validates a PodSpec: containers, volumes, policies, scheduling fields. */
-export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldError[] {
-  if (!spec || typeof spec !== "object") return [fieldErrors.required(path)];
+export function validatePodSpec(spec: PodSpec | undefined | null, path: string): FieldError[] {
+  // A missing spec reads as an empty one, as Go's zero-valued struct does: "containers: Required value".
+  if (spec === undefined || spec === null) spec = {} as PodSpec;
+  if (typeof spec !== "object" || Array.isArray(spec)) return [fieldErrors.typeInvalid(path, spec, "must be an object")];
   const { errs, names: volumeNames } = validateVolumes(arr(spec.volumes), `${path}.volumes`);
   if (!Array.isArray(spec.containers) || spec.containers.length === 0) errs.push(fieldErrors.required(`${path}.containers`));
   // Container names share one namespace across init and regular containers.
