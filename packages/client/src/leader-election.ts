@@ -153,12 +153,12 @@ export class LeaderElector {
     const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
     let lease: Lease;
     try {
-      lease = await this.leases.get(this.o.name);
+      lease = await this.leases.get(this.o.name, { signal: this.deadline() });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       const spec: LeaseSpec = { holderIdentity: me, leaseDurationSeconds: durationSeconds, acquireTime: formatMicroTime(now), renewTime: formatMicroTime(now), leaseTransitions: 0 };
       try {
-        await this.leases.create({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.o.name, namespace: this.o.namespace }, spec });
+        await this.leases.create({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.o.name, namespace: this.o.namespace }, spec }, { signal: this.deadline() });
       } catch (e) {
         if (isAlreadyExists(e) || isConflict(e)) return false;
         throw e;
@@ -181,7 +181,7 @@ export class LeaderElector {
     }
     try {
       // The resourceVersion in lease.metadata makes this a compare-and-swap.
-      await this.leases.update({ ...lease, spec: next });
+      await this.leases.update({ ...lease, spec: next }, { signal: this.deadline() });
     } catch (e) {
       if (isConflict(e)) return false;
       throw e;
@@ -212,6 +212,11 @@ export class LeaderElector {
     } catch (err) {
       this.log.error({ err }, "onNewLeader failed");
     }
+  }
+
+  /** Bounds each lease request, so a hung apiserver cannot stall renewals past the deadline. */
+  private deadline(): AbortSignal {
+    return AbortSignal.timeout(this.o.renewDeadlineMs);
   }
 
   private leaseKey(): string {

@@ -38,6 +38,7 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   fieldValidation?: "Strict" | "Warn" | "Ignore";
+  signal?: AbortSignal;
 }
 
 /** Options of patch. */
@@ -49,7 +50,7 @@ export interface PatchOptions extends WriteOptions {
 }
 
 /** Options of delete. */
-export type DeleteCallOptions = Pick<DeleteOptions, "propagationPolicy" | "gracePeriodSeconds" | "preconditions"> & { dryRun?: boolean };
+export type DeleteCallOptions = Pick<DeleteOptions, "propagationPolicy" | "gracePeriodSeconds" | "preconditions"> & { dryRun?: boolean; signal?: AbortSignal };
 
 /** The four patch flavours the apiserver accepts. */
 export type PatchType = "merge" | "strategic" | "json" | "apply";
@@ -116,33 +117,33 @@ export class ResourceClient<T extends KObject> {
   }
 
   async create(obj: T, opts: WriteOptions = {}): Promise<T> {
-    return this.rest.request<T>({ method: "POST", path: this.path(undefined, undefined, this.nsOf(obj)), query: writeQuery(opts), body: obj });
+    return this.rest.request<T>({ method: "POST", path: this.path(undefined, undefined, this.nsOf(obj)), query: writeQuery(opts), body: obj, signal: opts.signal });
   }
 
   /** PUT; fails with ConflictError if `obj.metadata.resourceVersion` is stale. */
   async update(obj: T, opts: WriteOptions = {}): Promise<T> {
-    return this.rest.request<T>({ method: "PUT", path: this.path(nameOf(obj), undefined, this.nsOf(obj)), query: writeQuery(opts), body: obj });
+    return this.rest.request<T>({ method: "PUT", path: this.path(nameOf(obj), undefined, this.nsOf(obj)), query: writeQuery(opts), body: obj, signal: opts.signal });
   }
 
   /** PUT to the status subresource; spec changes in `obj` are ignored by the server. */
   async updateStatus(obj: T, opts: WriteOptions = {}): Promise<T> {
-    return this.rest.request<T>({ method: "PUT", path: this.path(nameOf(obj), "status", this.nsOf(obj)), query: writeQuery(opts), body: obj });
+    return this.rest.request<T>({ method: "PUT", path: this.path(nameOf(obj), "status", this.nsOf(obj)), query: writeQuery(opts), body: obj, signal: opts.signal });
   }
 
   /** PATCH with the given flavour; `apply` needs a fieldManager. */
   async patch(name: string, patch: unknown, type: PatchType = "merge", opts: PatchOptions = {}): Promise<T> {
     const query: Query = { ...writeQuery(opts), force: type === "apply" && opts.force !== undefined ? opts.force : undefined };
-    return this.rest.request<T>({ method: "PATCH", path: this.path(name, opts.subresource), query, body: patch, contentType: PATCH_CONTENT_TYPES[type] });
+    return this.rest.request<T>({ method: "PATCH", path: this.path(name, opts.subresource), query, body: patch, contentType: PATCH_CONTENT_TYPES[type], signal: opts.signal });
   }
 
   /** DELETE; returns the object (still present while finalizers or grace periods run) or a Status. */
   async delete(name: string, opts: DeleteCallOptions = {}): Promise<T | Status> {
-    return this.rest.request<T | Status>({ method: "DELETE", path: this.path(name), body: deleteBody(opts) });
+    return this.rest.request<T | Status>({ method: "DELETE", path: this.path(name), body: deleteBody(opts), signal: opts.signal });
   }
 
   /** DELETE on the collection, filtered like a list. */
   async deleteCollection(opts: ListOptions & DeleteCallOptions = {}): Promise<KList<T> | Status> {
-    return this.rest.request<KList<T> | Status>({ method: "DELETE", path: this.path(), query: listQuery(opts), body: deleteBody(opts) });
+    return this.rest.request<KList<T> | Status>({ method: "DELETE", path: this.path(), query: listQuery(opts), body: deleteBody(opts), signal: opts.signal });
   }
 
   async getScale(name: string): Promise<Scale> {
