@@ -81,8 +81,11 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
   app.use(metrics.middleware());
   app.use(requestLogger(log.child({ component: "http" })));
 
+  // Like kube-apiserver's post-start hooks: not ready until the bootstrap objects exist.
+  let bootstrapped = false;
   const etcdReady = async () => {
     await store.currentRevision();
+    if (!bootstrapped) throw new Error("poststarthook/bootstrap-objects not finished");
   };
   app.get(["/healthz", "/livez"], (_req, res) => void res.type("text/plain").send("ok"));
   app.get("/readyz", async (_req, res) => {
@@ -90,7 +93,7 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
       await etcdReady();
       res.type("text/plain").send("ok");
     } catch (err) {
-      res.status(503).type("text/plain").send(`[-]etcd failed: ${(err as Error).message}\nreadyz check failed`);
+      res.status(503).type("text/plain").send(`[-]${(err as Error).message}\nreadyz check failed`);
     }
   });
   app.get("/metrics", (req, res) => void metrics.handler(req, res));
@@ -146,6 +149,7 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
     advertiseAddress: opts.advertiseAddress, port: opts.port, serviceClusterIPRange: opts.serviceClusterIPRange, leaseTTLSeconds: opts.endpointLeaseTTLSeconds,
   }, log.child({ component: "bootstrap" }));
   await retry(() => bootstrapper.start(), log);
+  bootstrapped = true;
   const compactor = new Compactor(etcd, opts.etcdServers, opts.etcdCompactionIntervalMs, log.child({ component: "compactor" }), onCompacted);
   compactor.start();
 

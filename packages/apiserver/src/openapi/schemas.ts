@@ -51,6 +51,34 @@ const PATCH_META: Record<string, [strategy: string, mergeKey?: string]> = {
   "meta.v1.ObjectMeta.finalizers": ["merge"],
 };
 
+/**
+ * Fields Kubernetes' OpenAPI marks `required` (shown as `-required-` by `kubectl explain`),
+ * for the everyday types; keyed like PATCH_META.
+ */
+const REQUIRED: Record<string, string[]> = {
+  "apps.v1.DeploymentSpec": ["selector", "template"],
+  "apps.v1.ReplicaSetSpec": ["selector"],
+  "apps.v1.StatefulSetSpec": ["selector", "template"],
+  "apps.v1.DaemonSetSpec": ["selector", "template"],
+  "apps.v1.DeploymentCondition": ["type", "status"],
+  "apps.v1.ReplicaSetCondition": ["type", "status"],
+  "batch.v1.JobSpec": ["template"],
+  "batch.v1.CronJobSpec": ["schedule", "jobTemplate"],
+  "core.v1.PodSpec": ["containers"],
+  "core.v1.Container": ["name"],
+  "core.v1.ContainerPort": ["containerPort"],
+  "core.v1.EnvVar": ["name"],
+  "core.v1.Volume": ["name"],
+  "core.v1.VolumeMount": ["name", "mountPath"],
+  "core.v1.ServicePort": ["port"],
+  "core.v1.PodCondition": ["type", "status"],
+  "core.v1.NodeCondition": ["type", "status"],
+  "core.v1.Binding": ["target"],
+  "core.v1.Event": ["metadata", "involvedObject"],
+  "meta.v1.OwnerReference": ["apiVersion", "kind", "name", "uid"],
+  "meta.v1.LabelSelectorRequirement": ["key", "operator"],
+};
+
 function patchMeta(message: string, field: string): OpenAPISchema {
   const short = message.replace(/^io\.k8s\.(api|apimachinery\.pkg\.apis)\./, "");
   const meta = PATCH_META[`${short}.${field}`];
@@ -93,6 +121,8 @@ function messageComponent(m: MessageSchema): OpenAPISchema {
   }
   for (const f of m.fields.values()) properties[f.json] = propertySchema(m, f);
   const out: OpenAPISchema = { type: "object", description: m.description, properties };
+  const required = REQUIRED[m.name.replace(/^io\.k8s\.(api|apimachinery\.pkg\.apis)\./, "")]?.filter((f) => f in properties);
+  if (required?.length) out.required = required;
   if (m.gvk) out["x-kubernetes-group-version-kind"] = [{ group: m.gvk.group, kind: m.gvk.kind, version: m.gvk.version }];
   return out;
 }

@@ -252,14 +252,14 @@ export class Registry {
       obj = { ...structuredClone(current), spec: next.spec };
     } else {
       prepareMetaForUpdate(obj, current, this.ri);
-      if (this.ri.hasStatus) {
+      // A binding sets the PodScheduled condition together with nodeName.
+      if (this.ri.hasStatus && subresource !== "binding") {
         if (current.status === undefined) delete obj.status;
         else obj.status = structuredClone(current.status);
       }
       applyDefaults(obj, this.ri);
       if (specPart(obj) !== specPart(current)) obj.metadata.generation = (current.metadata.generation ?? 1) + 1;
       this.check(obj, validateUpdate(obj, current, this.ri));
-      this.strategy.validateUpdate?.(obj, current);
     }
     if (obj.metadata.deletionTimestamp && !current.metadata.deletionTimestamp) delete obj.metadata.deletionTimestamp;
     return obj;

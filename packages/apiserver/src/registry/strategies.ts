@@ -1,17 +1,16 @@
 /**
  * What differs between kinds on the write path (Kubernetes' per-resource "strategy"):
  * status reset on create, pod graceful deletion and spec immutability, Service address
- * allocation, Job selectors, Namespace phases. Everything else is generic (registry.ts).
+ * allocation, Job selectors, Namespace phases. (Pod spec immutability is in @kates/api's
+ * validateUpdate, with the other immutability rules.) Everything else is generic (registry.ts).
  */
-import { fieldErrors, InvalidError, jobSelectorDefaults, type DeleteOptions, type KObject, type ResourceInfo } from "@kates/api";
+import { jobSelectorDefaults, type DeleteOptions, type KObject, type ResourceInfo } from "@kates/api";
 import type { TxnExtra } from "../storage/etcd-store.js";
 import type { ServiceAllocator } from "./service-allocator.js";
 
 export interface Strategy {
   /** Kind-specific preparation on create, before defaulting and validation. */
   prepareForCreate?(obj: KObject): void;
-  /** Kind-specific checks on an update of the main resource, after defaulting. */
-  validateUpdate?(obj: KObject, old: KObject): void;
   /** Keys to claim/write/release in the same transaction as the write. */
   allocate?(obj: KObject, old?: KObject): Promise<TxnExtra>;
   release?(old: KObject): TxnExtra;
@@ -21,29 +20,13 @@ export interface Strategy {
   takenError?(obj: KObject, key: string): Error;
 }
 
-type Pod = KObject & { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number; containers?: { image?: string }[]; initContainers?: { image?: string }[]; activeDeadlineSeconds?: number; tolerations?: unknown[] }; status?: { phase?: string } };
+type Pod = KObject & { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
 
 const resetStatus: Strategy = { prepareForCreate: (o) => void (o.status = {}) };
 
 const podStrategy: Strategy = {
   prepareForCreate(obj) {
     obj.status = { phase: "Pending" };
-  },
-  validateUpdate(obj, old) {
-    // Pod specs are immutable but for images, activeDeadlineSeconds and added tolerations.
-    const strip = (p: Pod) => {
-      const s = structuredClone(p.spec ?? {});
-      for (const c of s.containers ?? []) delete c.image;
-      for (const c of s.initContainers ?? []) delete c.image;
-      delete s.activeDeadlineSeconds;
-      delete s.tolerations;
-      return JSON.stringify(s);
-    };
-    if (strip(obj as Pod) !== strip(old as Pod)) {
-      throw new InvalidError("Pod", obj.metadata.name ?? "", [
-        fieldErrors.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"),
-      ]);
-    }
   },
   gracePeriod(obj, opts) {
     const pod = obj as Pod;
