@@ -46,6 +46,7 @@ export interface DeploymentStatus {
   collisionCount?: number;
 }
 
+/** An apps/v1 Deployment: declarative rollouts over ReplicaSets. */
 export interface Deployment extends KObject {
   apiVersion?: "apps/v1";
   kind?: "Deployment";
@@ -69,6 +70,7 @@ export interface ReplicaSetStatus {
   conditions?: WorkloadCondition[];
 }
 
+/** An apps/v1 ReplicaSet: keeps N pods matching its selector running. */
 export interface ReplicaSet extends KObject {
   apiVersion?: "apps/v1";
   kind?: "ReplicaSet";
@@ -102,6 +104,7 @@ export interface DaemonSetStatus {
   conditions?: WorkloadCondition[];
 }
 
+/** An apps/v1 DaemonSet: one pod per eligible node. */
 export interface DaemonSet extends KObject {
   apiVersion?: "apps/v1";
   kind?: "DaemonSet";
@@ -141,6 +144,7 @@ export interface StatefulSetStatus {
   conditions?: WorkloadCondition[];
 }
 
+/** An apps/v1 StatefulSet: pods with stable names and storage. */
 export interface StatefulSet extends KObject {
   apiVersion?: "apps/v1";
   kind?: "StatefulSet";

@@ -3,6 +3,7 @@
  */
 import type { KObject } from "../meta.js";
 
+/** An autoscaling/v1 Scale. */
 export interface Scale extends KObject {
   apiVersion?: "autoscaling/v1";
   kind?: "Scale";

@@ -40,6 +40,7 @@ export interface JobStatus {
   uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
 }
 
+/** A batch/v1 Job: pods that run to completion. */
 export interface Job extends KObject {
   apiVersion?: "batch/v1";
   kind?: "Job";
@@ -69,6 +70,7 @@ export interface CronJobStatus {
   lastSuccessfulTime?: string;
 }
 
+/** A batch/v1 CronJob: Jobs created on a cron schedule. */
 export interface CronJob extends KObject {
   apiVersion?: "batch/v1";
   kind?: "CronJob";

@@ -14,6 +14,7 @@ export interface LeaseSpec {
   preferredHolder?: string;
 }
 
+/** A coordination.k8s.io/v1 Lease. */
 export interface Lease extends KObject {
   apiVersion?: "coordination.k8s.io/v1";
   kind?: "Lease";

@@ -50,6 +50,7 @@ export interface ServiceStatus {
   conditions?: Condition[];
 }
 
+/** A core/v1 Service: a stable virtual IP and ports in front of the pods its selector picks. */
 export interface Service extends KObject {
   apiVersion?: "v1";
   kind?: "Service";
@@ -97,6 +98,7 @@ export interface EndpointSubset {
   ports?: EndpointPort[];
 }
 
+/** core/v1 Endpoints: the ready and not-ready addresses behind a Service. */
 export interface Endpoints extends KObject {
   apiVersion?: "v1";
   kind?: "Endpoints";
@@ -156,6 +158,7 @@ export interface NodeStatus {
   images?: { names?: string[]; sizeBytes?: number }[];
 }
 
+/** A core/v1 Node: a machine the kubelet registers and heartbeats. */
 export interface Node extends KObject {
   apiVersion?: "v1";
   kind?: "Node";
@@ -163,6 +166,7 @@ export interface Node extends KObject {
   status?: NodeStatus;
 }
 
+/** A core/v1 Namespace: a scope for names. */
 export interface Namespace extends KObject {
   apiVersion?: "v1";
   kind?: "Namespace";
@@ -170,6 +174,7 @@ export interface Namespace extends KObject {
   status?: { phase?: "Active" | "Terminating"; conditions?: Condition[] };
 }
 
+/** A core/v1 Event: something that happened to an involved object. */
 export interface Event extends KObject {
   apiVersion?: "v1";
   kind?: "Event";
@@ -189,6 +194,7 @@ export interface Event extends KObject {
   reportingInstance?: string;
 }
 
+/** A core/v1 ConfigMap: non-secret configuration data. */
 export interface ConfigMap extends KObject {
   apiVersion?: "v1";
   kind?: "ConfigMap";
@@ -198,6 +204,7 @@ export interface ConfigMap extends KObject {
   binaryData?: Record<string, string>;
 }
 
+/** A core/v1 Secret: sensitive data, base64 on the wire. */
 export interface Secret extends KObject {
   apiVersion?: "v1";
   kind?: "Secret";
@@ -225,6 +232,7 @@ export interface ReplicationControllerStatus {
   conditions?: { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string }[];
 }
 
+/** A core/v1 ReplicationController: the predecessor of ReplicaSet, with a map selector. */
 export interface ReplicationController extends KObject {
   apiVersion?: "v1";
   kind?: "ReplicationController";
@@ -246,6 +254,7 @@ export interface PersistentVolumeSpec {
   nodeAffinity?: { required?: { nodeSelectorTerms: NodeSelectorTerm[] } };
 }
 
+/** A core/v1 PersistentVolume: a piece of cluster storage. */
 export interface PersistentVolume extends KObject {
   apiVersion?: "v1";
   kind?: "PersistentVolume";
@@ -262,6 +271,7 @@ export interface PersistentVolumeClaimSpec {
   volumeMode?: "Filesystem" | "Block";
 }
 
+/** A core/v1 PersistentVolumeClaim: a request for storage. */
 export interface PersistentVolumeClaim extends KObject {
   apiVersion?: "v1";
   kind?: "PersistentVolumeClaim";
@@ -273,6 +283,7 @@ export interface PersistentVolumeClaim extends KObject {
   };
 }
 
+/** A core/v1 ServiceAccount: an identity for pods. */
 export interface ServiceAccount extends KObject {
   apiVersion?: "v1";
   kind?: "ServiceAccount";

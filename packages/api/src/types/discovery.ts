@@ -26,6 +26,7 @@ export interface EndpointSlicePort {
   appProtocol?: string;
 }
 
+/** A discovery.k8s.io/v1 EndpointSlice: a slice of a Service's endpoints. */
 export interface EndpointSlice extends KObject {
   apiVersion?: "discovery.k8s.io/v1";
   kind?: "EndpointSlice";

@@ -284,6 +284,7 @@ export interface PodStatus {
   qosClass?: PodQOSClass;
 }
 
+/** A core/v1 Pod: one or more containers scheduled together on a node. */
 export interface Pod extends KObject {
   apiVersion?: "v1";
   kind?: "Pod";
