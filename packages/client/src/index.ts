@@ -8,6 +8,7 @@ export * from "./controller.js";
 export * from "./errors.js";
 export * from "./fake-apiserver.js";
 export * from "./informer.js";
+export * from "./informer-factory.js";
 export * from "./kubeconfig.js";
 export * from "./leader-election.js";
 export * from "./lister.js";
