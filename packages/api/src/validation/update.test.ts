@@ -53,6 +53,7 @@ describe("validateUpdate", () => {
       "spec.clusterIPs[0]: Invalid value: [\"10.96.0.6\"]: may not change once set",
     ]);
     expect(update(svc, (o) => { o.spec = { type: "ExternalName", externalName: "example.com" }; })).toEqual([]);
+    expect(update(svc, (o) => { delete o.spec.clusterIP; delete o.spec.clusterIPs; })).toEqual([]);
   });
 
   it("keeps Job selectors and templates", () => {

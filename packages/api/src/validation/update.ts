@@ -40,8 +40,11 @@ function serviceUpdate(svc: Service, old: Service): FieldError[] {
   const n = svc.spec;
   const o = old.spec;
   if (!n || !o || n.type === "ExternalName" || o.type === "ExternalName" || !o.clusterIP) return [];
-  const errs = validateImmutable(n.clusterIP, o.clusterIP, "spec.clusterIP");
-  if (o.clusterIPs?.length && n.clusterIPs?.[0] !== o.clusterIPs[0]) errs.push(fieldErrors.invalid("spec.clusterIPs[0]", n.clusterIPs, "may not change once set"));
+  // An omitted clusterIP means "keep it": prepareServiceUpdate (or the allocator) copies it over.
+  const errs = n.clusterIP ? validateImmutable(n.clusterIP, o.clusterIP, "spec.clusterIP") : [];
+  if (o.clusterIPs?.length && n.clusterIPs?.length && n.clusterIPs[0] !== o.clusterIPs[0]) {
+    errs.push(fieldErrors.invalid("spec.clusterIPs[0]", n.clusterIPs, "may not change once set"));
+  }
   return errs;
 }
 
