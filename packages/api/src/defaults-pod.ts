@@ -18,10 +18,11 @@ export function defaultPullPolicy(image: string | undefined): "Always" | "IfNotP
 
 function defaultProbe(p: Probe | undefined): void {
   if (!p || typeof p !== "object") return;
-  p.timeoutSeconds ??= 1;
-  p.periodSeconds ??= 10;
-  p.successThreshold ??= 1;
-  p.failureThreshold ??= 3;
+  // These are plain ints in Go, so 0 (as protobuf bodies carry it) also means "unset".
+  p.timeoutSeconds ||= 1;
+  p.periodSeconds ||= 10;
+  p.successThreshold ||= 1;
+  p.failureThreshold ||= 3;
   if (p.httpGet) {
     p.httpGet.path ??= "/";
     p.httpGet.scheme ??= "HTTP";

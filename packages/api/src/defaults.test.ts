@@ -51,6 +51,11 @@ describe("Pod defaults", () => {
     expect(pod.status).toEqual({ phase: "Pending", qosClass: "BestEffort" });
   });
 
+  it("treats zero probe settings as unset", () => {
+    const pod = defaulted<Pod>({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "x", readinessProbe: { tcpSocket: { port: 80 }, timeoutSeconds: 0, periodSeconds: 5 } }] } });
+    expect(pod.spec!.containers[0].readinessProbe).toMatchObject({ timeoutSeconds: 1, periodSeconds: 5, failureThreshold: 3 });
+  });
+
   it("keeps what the user set", () => {
     const pod = defaulted<Pod>({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { restartPolicy: "Never", serviceAccountName: "robot", containers: [{ name: "c", image: "nginx", imagePullPolicy: "Never" }] } });
     expect(pod.spec!.restartPolicy).toBe("Never");
@@ -137,6 +142,8 @@ describe("core defaults", () => {
     expect(svc.spec).toMatchObject({ type: "ClusterIP", sessionAffinity: "None", ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack", internalTrafficPolicy: "Cluster" });
     expect(svc.spec!.ports).toEqual([{ port: 80, protocol: "TCP", targetPort: 80 }, { port: 53, protocol: "UDP", targetPort: "dns" }]);
     expect(svc.spec!.externalTrafficPolicy).toBeUndefined();
+    const zero = defaulted<Service>({ apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ports: [{ port: 8080, targetPort: 0 }] } });
+    expect(zero.spec!.ports![0].targetPort).toBe(8080);
     expect(svc.spec!.clusterIP).toBeUndefined();
   });
 
@@ -176,6 +183,8 @@ describe("prepareServiceUpdate", () => {
     prepareServiceUpdate(svc, structuredClone(old));
     expect(svc.spec!.ports![0].nodePort).toBeUndefined();
     expect(svc.spec!.externalTrafficPolicy).toBeUndefined();
+    const zero = defaulted<Service>({ apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ports: [{ port: 8080, targetPort: 0 }] } });
+    expect(zero.spec!.ports![0].targetPort).toBe(8080);
     const en: Service = structuredClone(old);
     en.spec!.type = "ExternalName";
     prepareServiceUpdate(en, structuredClone(old));

@@ -113,8 +113,9 @@ function defaultService(svc: Service): void {
   s.type ??= "ClusterIP";
   s.sessionAffinity ??= "None";
   for (const p of Array.isArray(s.ports) ? s.ports : []) {
-    p.protocol ??= "TCP";
-    p.targetPort ??= p.port;
+    p.protocol ||= "TCP";
+    // A zero or empty targetPort (Go's zero value, as protobuf bodies carry it) means "same as port".
+    if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === "") p.targetPort = p.port;
   }
   if (s.type !== "ExternalName") {
     s.ipFamilies ??= ["IPv4"];
