@@ -23,7 +23,7 @@ export interface Cluster {
   /** The apiserver's port (the kubernetes Service's targetPort). */
   port: number;
   /** Runs kubectl with `--request-timeout` so a hung request fails the test, not the suite. */
-  k(args: string[], input?: string): Promise<KubectlResult>;
+  k(args: string[], input?: string, env?: Record<string, string>): Promise<KubectlResult>;
   /** Starts a long-running kubectl (no request timeout: watches must stay open). */
   watch(args: string[]): RunningKubectl;
   /** Writes `text` to a file in the scratch dir and returns its path (for `apply -f`). */
@@ -40,7 +40,7 @@ export async function startCluster(): Promise<Cluster> {
   return {
     cp,
     port: cp.apiservers[0]!.port,
-    k: (args, input) => kubectl(["--request-timeout=20s", ...args], { server, cacheDir, input, timeoutMs: 45_000 }),
+    k: (args, input, env) => kubectl(["--request-timeout=20s", ...args], { server, cacheDir, input, env, timeoutMs: 45_000 }),
     watch: (args) => startKubectl(args, { server, cacheDir, timeoutMs: 120_000 }),
     file(name, text) {
       const path = join(scratch, name);
