@@ -35,7 +35,7 @@ function defaultContainer(c: Container): void {
   c.terminationMessagePath ??= "/dev/termination-log";
   c.terminationMessagePolicy ??= "File";
   c.resources ??= {};
-  for (const p of Array.isArray(c.ports) ? c.ports : []) p.protocol ??= "TCP";
+  for (const p of Array.isArray(c.ports) ? c.ports : []) p.protocol ||= "TCP";
   for (const e of Array.isArray(c.env) ? c.env : []) if (e?.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ??= "v1";
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
