@@ -19,6 +19,17 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = pino({ level: parsed.logLevel, base: { component: "kates-apiserver", pid: process.pid } }, pino.destination({ sync: false }));
+  // etcd3 1.1 throws from inside its watch stream when etcd answers for a watcher it has
+  // already dropped; that is a client-library race, not a reason to stop serving.
+  process.on("uncaughtException", (err) => {
+    if (err?.name === "ClientRuntimeError" && /Failed to find watcher/.test(err.message)) {
+      log.warn({ err }, "ignored etcd3 watch bookkeeping error");
+      return;
+    }
+    log.fatal({ err }, "uncaught exception");
+    log.flush();
+    process.exit(1);
+  });
   const server = await startApiServer(parsed.options, log);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());

@@ -71,7 +71,7 @@ export class ResourceHandler {
     const filter = makeFilter(reg.ri, str(q.labelSelector), str(q.fieldSelector));
     const limit = q.limit ? Number(q.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new BadRequestError(`invalid limit: ${String(q.limit)}`);
-    const r = await reg.list(info.namespace, { filter, limit, continue: str(q.continue), resourceVersion: str(q.resourceVersion) });
+    const r = await reg.list(info.namespace, { filter, limit, continue: str(q.continue), resourceVersion: str(q.resourceVersion), resourceVersionMatch: str(q.resourceVersionMatch) });
     sendList(req, res, reg.ri, r.items, r.resourceVersion, r.continue);
   }
 

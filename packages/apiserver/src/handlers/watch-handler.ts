@@ -86,7 +86,7 @@ export async function serveWatch(req: Request, res: Response, registry: Registry
       const w = await store.watch(prefix, fromRV + 1, (se) => {
         if (se.type === "put") deliver({ type: se.created ? "ADDED" : "MODIFIED", revision: se.revision, key: se.key, obj: se.obj!, prev: se.prev });
         else if (se.prev) deliver({ type: "DELETED", revision: se.revision, key: se.key, obj: se.prev, prev: se.prev });
-      }, (err) => finish(err instanceof ExpiredError ? new ExpiredError(`too old resource version: ${fromRV} (${registry.cache.oldestRevision})`) : err));
+      }, (err) => void explainWatchEnd(store, prefix, fromRV, err).then((e) => finish(e)));
       cleanup = () => void w.cancel().catch(() => {});
     } catch (err) {
       finish(err);
@@ -115,6 +115,20 @@ export async function serveWatch(req: Request, res: Response, registry: Registry
     cleanup();
     closed = true;
   });
+}
+
+/**
+ * etcd cancels a watch on compacted history without saying why (the client library drops
+ * the reason), so ask etcd directly whether the start revision is still readable.
+ */
+async function explainWatchEnd(store: EtcdStore, prefix: string, fromRV: number, err: Error): Promise<Error> {
+  if (err instanceof ExpiredError) return new ExpiredError(`too old resource version: ${fromRV}`);
+  try {
+    await store.list(prefix, { limit: 1, revision: fromRV + 1 });
+    return err;
+  } catch (probe) {
+    return probe instanceof ExpiredError ? new ExpiredError(`too old resource version: ${fromRV}`) : err;
+  }
 }
 
 function bookmark(ri: ResourceInfo, rv: number): KObject {

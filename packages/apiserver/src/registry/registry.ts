@@ -27,6 +27,8 @@ export interface ListOptions {
   limit?: number;
   continue?: string;
   resourceVersion?: string;
+  /** "Exact" reads at resourceVersion; otherwise any state not older than it will do. */
+  resourceVersionMatch?: string;
 }
 
 export interface ListResult {
@@ -82,7 +84,11 @@ export class Registry {
     let revision = 0;
     let startKey: string | undefined;
     if (opts.continue) ({ revision, startKey } = decodeContinue(opts.continue));
-    else if (opts.resourceVersion && opts.resourceVersion !== "0") revision = parseRV(opts.resourceVersion);
+    else if (opts.resourceVersion && opts.resourceVersion !== "0") {
+      const rv = parseRV(opts.resourceVersion);
+      // NotOlderThan (the default): the latest state qualifies. Exact: read that snapshot.
+      if (opts.resourceVersionMatch === "Exact") revision = rv;
+    }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const items: KObject[] = [];
     for (;;) {
@@ -122,12 +128,14 @@ export class Registry {
     if (this.ri.namespaced) await this.hooks.admitNamespace(obj.metadata.namespace!);
     this.hooks.trackFields(undefined, obj, opts.fieldManager);
     for (let attempt = 0; ; attempt++) {
-      const extra = (await this.strategy.allocate?.(obj)) ?? {};
-      if (opts.dryRun) return this.withType(obj);
-      const res = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), obj, extra);
+      // Each attempt allocates afresh: addresses picked by a lost race must not be reused.
+      const candidate = structuredClone(obj);
+      const extra = (await this.strategy.allocate?.(candidate)) ?? {};
+      if (opts.dryRun) return this.withType(candidate);
+      const res = await this.store.create(this.key(obj.metadata.namespace, obj.metadata.name!), candidate, extra);
       if (res.ok) return this.withType(res.obj);
       if (res.current) throw new AlreadyExistsError(this.ri.resource, obj.metadata.name!, this.ri.group);
-      if (res.conflictKey && this.strategy.takenError && this.wasRequested(input, res.conflictKey)) throw this.strategy.takenError(obj, res.conflictKey);
+      if (res.conflictKey && this.strategy.takenError && this.wasRequested(input, res.conflictKey)) throw this.strategy.takenError(candidate, res.conflictKey);
       if (attempt >= MAX_RETRIES) throw new ConflictError(this.ri.resource, obj.metadata.name!, this.ri.group, "allocation raced too many times; try again");
     }
   }
@@ -252,6 +260,7 @@ export class Registry {
       obj = { ...structuredClone(current), spec: next.spec };
     } else {
       prepareMetaForUpdate(obj, current, this.ri);
+      this.strategy.prepareForUpdate?.(obj, current);
       // A binding sets the PodScheduled condition together with nodeName.
       if (this.ri.hasStatus && subresource !== "binding") {
         if (current.status === undefined) delete obj.status;

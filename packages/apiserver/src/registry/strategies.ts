@@ -11,6 +11,8 @@ import type { ServiceAllocator } from "./service-allocator.js";
 export interface Strategy {
   /** Kind-specific preparation on create, before defaulting and validation. */
   prepareForCreate?(obj: KObject): void;
+  /** Kind-specific preparation on an update of the main resource, before defaulting. */
+  prepareForUpdate?(obj: KObject, old: KObject): void;
   /** Keys to claim/write/release in the same transaction as the write. */
   allocate?(obj: KObject, old?: KObject): Promise<TxnExtra>;
   release?(old: KObject): TxnExtra;
@@ -41,10 +43,29 @@ function serviceStrategy(allocator: ServiceAllocator): Strategy {
     prepareForCreate(obj) {
       obj.status = { loadBalancer: {} };
     },
+    prepareForUpdate: dropServiceTypeDependentFields,
     allocate: (obj, old) => allocator.allocate(obj, old),
     release: (old) => allocator.release(old),
     takenError: (obj, key) => allocator.takenError(obj, key),
   };
+}
+
+type Svc = KObject & { spec?: { type?: string; externalTrafficPolicy?: string; healthCheckNodePort?: number; ports?: { nodePort?: number }[] } };
+
+/**
+ * When a Service stops being NodePort/LoadBalancer, fields that only make sense for those
+ * types go too if the user left them as they were (Kubernetes' dropTypeDependentFields), so
+ * `kubectl edit` of just the type works.
+ */
+function dropServiceTypeDependentFields(obj: KObject, old: KObject): void {
+  const spec = (obj as Svc).spec;
+  const oldSpec = (old as Svc).spec;
+  const external = (t?: string) => t === "NodePort" || t === "LoadBalancer";
+  if (!spec || !oldSpec || external(spec.type) || !external(oldSpec.type)) return;
+  if (spec.externalTrafficPolicy === oldSpec.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+  if (spec.healthCheckNodePort === oldSpec.healthCheckNodePort) delete spec.healthCheckNodePort;
+  const oldPorts = new Set((oldSpec.ports ?? []).map((p) => p.nodePort));
+  for (const p of spec.ports ?? []) if (p.nodePort && oldPorts.has(p.nodePort)) delete p.nodePort;
 }
 
 const namespaceStrategy: Strategy = {

@@ -155,8 +155,14 @@ export class EtcdStore {
       const revision = Number(kv.mod_revision);
       onEvent({ type: "delete", key: kv.key.toString(), revision, created: false, prev: prev ? decode(prev, revision) : undefined });
     });
-    watcher.on("error", (err) => onError(toApiError(err, `watch ${prefix}`)));
-    return { cancel: () => watcher.cancel() };
+    // Cancelling a watcher etcd already cancelled makes etcd3 throw from its stream handler
+    // (an uncaught "Failed to find watcher"), so a dead watcher is never cancelled again.
+    let dead = false;
+    watcher.on("error", (err) => {
+      dead = true;
+      onError(toApiError(err, `watch ${prefix}`));
+    });
+    return { cancel: async () => (dead ? undefined : watcher.cancel()) };
   }
 
   private async txn(what: string, compare: ICompare[], success: IRequestOp[], readBackOnFailure: string[]) {
