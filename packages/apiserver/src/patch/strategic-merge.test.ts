@@ -84,7 +84,8 @@ describe("applyStrategicMergePatch merge rules", () => {
       name: "c",
       env: [{ name: "A", value: "1" }, { name: "B", value: "3" }, { name: "C", value: "4" }],
       volumeMounts: [{ mountPath: "/d", name: "v", readOnly: true }],
-      ports: [{ containerPort: 80, name: "http" }, { containerPort: 443 }],
+      // A new keyed item goes before the server-only ones, as in Kubernetes' mergeSlice.
+      ports: [{ containerPort: 443 }, { containerPort: 80, name: "http" }],
     }] } });
   });
 
@@ -123,7 +124,7 @@ describe("applyStrategicMergePatch merge rules", () => {
       status: { conditions: [{ type: "Ready", status: "True" }] },
     }, POD);
     expect(out).toEqual({
-      metadata: { ownerReferences: [{ uid: "1", name: "a" }, { uid: "2", name: "b" }] },
+      metadata: { ownerReferences: [{ uid: "2", name: "b" }, { uid: "1", name: "a" }] },
       status: { conditions: [{ type: "Ready", status: "True" }, { type: "Scheduled", status: "True" }] },
     });
   });

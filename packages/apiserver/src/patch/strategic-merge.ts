@@ -96,8 +96,11 @@ function mergeValue(original: unknown, patch: unknown, path: string[], kind: str
   if (!Array.isArray(patch)) return patch;
   const strategy = fieldStrategy(path, kind);
   const base = Array.isArray(original) ? original : [];
-  if (strategy?.type === "map") return mergeKeyedList(base, patch, strategy.key, path, kind);
-  if (strategy?.type === "set") return mergeSet(base, patch);
+  // Without $setElementOrder, Kubernetes' mergeSlice still normalises the order: patch items
+  // in patch order, server-only items slotted in by their original positions; so a new item
+  // lands in front (kubectl patch adding a container puts it first).
+  if (strategy?.type === "map") return applyElementOrder(mergeKeyedList(base, patch, strategy.key, path, kind), patch, strategy.key, base);
+  if (strategy?.type === "set") return applyElementOrder(mergeSet(base, patch), patch, undefined, base);
   // Atomic list: replaced whole; merging its items into nothing strips any directives.
   return mergeKeyedListItemsIntoNothing(patch, path, kind);
 }

@@ -4,7 +4,7 @@
  * allocation, Job selectors, Namespace phases. (Pod spec immutability is in @kates/api's
  * validateUpdate, with the other immutability rules.) Everything else is generic (registry.ts).
  */
-import { jobSelectorDefaults, type DeleteOptions, type KObject, type ResourceInfo } from "@kates/api";
+import { jobSelectorDefaults, prepareServiceUpdate, type DeleteOptions, type KObject, type ResourceInfo } from "@kates/api";
 import type { TxnExtra } from "../storage/etcd-store.js";
 import type { ServiceAllocator } from "./service-allocator.js";
 
@@ -43,29 +43,12 @@ function serviceStrategy(allocator: ServiceAllocator): Strategy {
     prepareForCreate(obj) {
       obj.status = { loadBalancer: {} };
     },
-    prepareForUpdate: dropServiceTypeDependentFields,
+    // Keeps addresses a PUT left out; drops type-dependent fields when the type changes.
+    prepareForUpdate: (obj, old) => prepareServiceUpdate(obj as never, old as never),
     allocate: (obj, old) => allocator.allocate(obj, old),
     release: (old) => allocator.release(old),
     takenError: (obj, key) => allocator.takenError(obj, key),
   };
-}
-
-type Svc = KObject & { spec?: { type?: string; externalTrafficPolicy?: string; healthCheckNodePort?: number; ports?: { nodePort?: number }[] } };
-
-/**
- * When a Service stops being NodePort/LoadBalancer, fields that only make sense for those
- * types go too if the user left them as they were (Kubernetes' dropTypeDependentFields), so
- * `kubectl edit` of just the type works.
- */
-function dropServiceTypeDependentFields(obj: KObject, old: KObject): void {
-  const spec = (obj as Svc).spec;
-  const oldSpec = (old as Svc).spec;
-  const external = (t?: string) => t === "NodePort" || t === "LoadBalancer";
-  if (!spec || !oldSpec || external(spec.type) || !external(oldSpec.type)) return;
-  if (spec.externalTrafficPolicy === oldSpec.externalTrafficPolicy) delete spec.externalTrafficPolicy;
-  if (spec.healthCheckNodePort === oldSpec.healthCheckNodePort) delete spec.healthCheckNodePort;
-  const oldPorts = new Set((oldSpec.ports ?? []).map((p) => p.nodePort));
-  for (const p of spec.ports ?? []) if (p.nodePort && oldPorts.has(p.nodePort)) delete p.nodePort;
 }
 
 const namespaceStrategy: Strategy = {
