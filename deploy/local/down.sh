@@ -28,3 +28,5 @@ fi
 
 node "$KATES_ROOT/deploy/lib/kubeconfig.mjs" remove
 log "removed context 'kates' from $(node "$KATES_ROOT/deploy/lib/kubeconfig.mjs" path)"
+# kubectl's discovery cache for our address would describe a server that is gone.
+rm -rf "$HOME/.kube/cache/discovery/127.0.0.1_${KATES_APISERVER_PORT}"
