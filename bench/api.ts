@@ -80,6 +80,15 @@ function listJson(key: string, l: ListResults): Record<string, number> {
   };
 }
 
+/** KATES_BENCH_CPU_PROF=FILE runs the apiserver under the CPU profiler, writing FILE when it stops. */
+function profiling(): { main: string; env?: Record<string, string> } {
+  const out = process.env.KATES_BENCH_CPU_PROF;
+  if (!out) return { main: APISERVER };
+  log(`profiling the apiserver into ${resolve(out)}`);
+  const wrapper = resolve(dirname(fileURLToPath(import.meta.url)), "cpu-profile.js");
+  return { main: wrapper, env: { KATES_PROFILE_MAIN: APISERVER, KATES_PROFILE_OUT: resolve(out) } };
+}
+
 async function main(): Promise<void> {
   if (!existsSync(APISERVER)) throw new Error(`${APISERVER} is missing: run \`npm run build\` first`);
   const started = now();
@@ -93,7 +102,7 @@ async function main(): Promise<void> {
     log("starting a 3-member etcd cluster");
     etcd = await startEtcdCluster({ members: 3, name: "bench" });
     log("starting the apiserver (log level warn)");
-    server = await startApiServer({ etcdEndpoints: etcd.endpoints, main: APISERVER, extraArgs: ["--log-level=warn", "--etcd-compaction-interval=0"] });
+    server = await startApiServer({ etcdEndpoints: etcd.endpoints, ...profiling(), extraArgs: ["--log-level=warn", "--etcd-compaction-interval=0"] });
     api = new BenchHttpClient(server.url);
     direct = new EtcdDirect(etcd.endpoints);
     for (const ns of ["bench", "bench-1k", "bench-10k", "bench-watch"]) await createNamespace(api, ns);

@@ -65,14 +65,29 @@ export const MERGE_RULES: readonly Rule[] = [
   { path: "secrets", strategy: byName, kinds: ["ServiceAccount"], exact: true },
 ];
 
+// Rules grouped by their last path segment, split once: fieldStrategy runs for every field of
+// every object written (managedFields bookkeeping), and splitting each rule per call was the
+// apiserver's largest CPU cost per write. Grouping keeps the table's order within a group, and
+// only a rule whose last segment equals the field's name can match, so the first match is the same.
+const RULES_BY_NAME = new Map<string, { segs: string[]; rule: Rule }[]>();
+for (const rule of MERGE_RULES) {
+  const segs = rule.path.split(".");
+  const name = segs[segs.length - 1];
+  const group = RULES_BY_NAME.get(name) ?? [];
+  group.push({ segs, rule });
+  RULES_BY_NAME.set(name, group);
+}
+
 /** The merge strategy of the field at `path` (field names from the object root) of an object of `kind`. */
 export function fieldStrategy(path: readonly string[], kind: string): FieldStrategy | undefined {
-  for (const rule of MERGE_RULES) {
+  const group = path.length ? RULES_BY_NAME.get(path[path.length - 1]) : undefined;
+  if (!group) return undefined;
+  for (const { segs, rule } of group) {
     if (rule.kinds && !rule.kinds.includes(kind)) continue;
-    const want = rule.path.split(".");
-    if (rule.exact ? want.length !== path.length : want.length > path.length) continue;
-    const tail = path.slice(path.length - want.length);
-    if (want.every((seg, i) => seg === tail[i])) return rule.strategy;
+    if (rule.exact ? segs.length !== path.length : segs.length > path.length) continue;
+    let match = true;
+    for (let i = 1; i <= segs.length && match; i++) match = segs[segs.length - i] === path[path.length - i];
+    if (match) return rule.strategy;
   }
   return undefined;
 }
