@@ -29,6 +29,13 @@ describe("rollout pause, resume, restart", () => {
   });
 });
 
+describe("rollout history", () => {
+  it("finds no revisions while no controller has made ReplicaSets", async () => {
+    // Two GETs (json, then protobuf-or-json) and an unpaged ReplicaSet list by selector.
+    expect(ok(await c.k(["rollout", "history", "deployment/myapp-deployment"])).trim()).toMatch(/^deployment\.apps\/myapp-deployment\s*\nNo rollout history found\.$/);
+  });
+});
+
 describe("patch and set", () => {
   it("kubectl patch --type merge, json and strategic", async () => {
     expect(ok(await c.k(["patch", "deploy", "myapp-deployment", "--type=merge", "-p", '{"spec":{"minReadySeconds":5}}'])).trim()).toBe("deployment.apps/myapp-deployment patched");
