@@ -17,7 +17,7 @@ import { rfc3339 } from "../registry/object-meta.js";
 import type { EtcdStore } from "../storage/etcd-store.js";
 import { decodeObject, enforceSchema, fieldValidationOf, mediaType, parseJSON, parseYAML, readBody } from "./body.js";
 import type { RequestInfo } from "./request-info.js";
-import { addWarnings, sendJSON, sendList, sendObject, successStatus } from "./respond.js";
+import { addWarnings, sendJSON, sendList, sendListJSON, sendObject, successStatus, wantsTable } from "./respond.js";
 import { scaleOf, applyScale } from "./scale.js";
 import { serveWatch, type WatchSettings } from "./watch-handler.js";
 
@@ -71,7 +71,11 @@ export class ResourceHandler {
     const filter = makeFilter(reg.ri, str(q.labelSelector), str(q.fieldSelector));
     const limit = q.limit ? Number(q.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new BadRequestError(`invalid limit: ${String(q.limit)}`);
-    const r = await reg.list(info.namespace, { filter, limit, continue: str(q.continue), resourceVersion: str(q.resourceVersion), resourceVersionMatch: str(q.resourceVersionMatch) });
+    const opts = { filter, limit, continue: str(q.continue), resourceVersion: str(q.resourceVersion), resourceVersionMatch: str(q.resourceVersionMatch) };
+    // Plain JSON lists skip decoding and re-encoding every item (Tables need the objects).
+    const raw = wantsTable(req) ? undefined : await reg.listJSON(info.namespace, opts);
+    if (raw) return sendListJSON(res, reg.ri, raw.items, raw.resourceVersion, raw.continue);
+    const r = await reg.list(info.namespace, opts);
     sendList(req, res, reg.ri, r.items, r.resourceVersion, r.continue);
   }
 

@@ -43,6 +43,24 @@ export function sendList(req: Request, res: Response, ri: ResourceInfo, items: K
   sendJSON(res, 200, { kind: ri.listKind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata, items });
 }
 
+/** Sends a list whose items are already JSON texts, joined without parsing them again. */
+export function sendListJSON(res: Response, ri: ResourceInfo, items: (string | Buffer)[], resourceVersion: string, cont?: string): void {
+  const metadata: { resourceVersion: string; continue?: string } = { resourceVersion };
+  if (cont) metadata.continue = cont;
+  const head = JSON.stringify({ kind: ri.listKind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata, items: [] }).slice(0, -2);
+  const parts: Buffer[] = [Buffer.from(head)];
+  const comma = Buffer.from(",");
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(comma);
+    parts.push(typeof item === "string" ? Buffer.from(item) : item);
+  });
+  parts.push(Buffer.from("]}"));
+  const body = Buffer.concat(parts);
+  res.status(200).setHeader("Content-Type", "application/json");
+  res.setHeader("Content-Length", body.length);
+  res.end(body);
+}
+
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return new InternalError(err instanceof Error ? err.message : String(err), { cause: err });

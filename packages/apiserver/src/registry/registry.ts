@@ -37,6 +37,13 @@ export interface ListResult {
   continue?: string;
 }
 
+/** A list whose items are already JSON (see Registry.listJSON). */
+export interface ListJSONResult {
+  items: (string | Buffer)[];
+  resourceVersion: string;
+  continue?: string;
+}
+
 /** Hooks the server provides: admission checks and managed-fields bookkeeping. */
 export interface RegistryHooks {
   /** Throws when objects may not be created in namespace (missing or terminating). */
@@ -81,14 +88,7 @@ export class Registry {
       const { items, revision } = this.cache.list(prefix);
       return { items: items.filter(opts.filter).map((o) => this.withType(o)), resourceVersion: String(revision || (await this.store.currentRevision())) };
     }
-    let revision = 0;
-    let startKey: string | undefined;
-    if (opts.continue) ({ revision, startKey } = decodeContinue(opts.continue));
-    else if (opts.resourceVersion && opts.resourceVersion !== "0") {
-      const rv = parseRV(opts.resourceVersion);
-      // NotOlderThan (the default): the latest state qualifies. Exact: read that snapshot.
-      if (opts.resourceVersionMatch === "Exact") revision = rv;
-    }
+    let { revision, startKey } = readPoint(opts);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const items: KObject[] = [];
     for (;;) {
@@ -97,9 +97,7 @@ export class Registry {
       try {
         page = await this.store.list(prefix, { limit: want, startKey, revision });
       } catch (err) {
-        if (err instanceof ExpiredError && opts.continue) {
-          throw new ExpiredError("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
-        }
+        if (err instanceof ExpiredError && opts.continue) throw continueExpired();
         throw err;
       }
       revision ||= page.revision;
@@ -115,6 +113,37 @@ export class Registry {
       if (!page.nextKey) return { items, resourceVersion: String(revision) };
       startKey = page.nextKey;
     }
+  }
+
+  /**
+   * list() with items as JSON texts, for responses that need no per-item processing: skips
+   * decoding every stored object and encoding it again, which dominates large lists.
+   * Undefined when the list needs the objects (a selector that filters from etcd).
+   */
+  async listJSON(namespace: string | undefined, opts: ListOptions): Promise<ListJSONResult | undefined> {
+    const prefix = listPrefix(this.ri, namespace);
+    if (opts.resourceVersion === "0" && !opts.continue) {
+      await this.cache.start();
+      const { items, revision } = this.cache.list(prefix);
+      const texts = items.filter(opts.filter).map((o) => {
+        const typed = this.withType(o);
+        return typed === o ? this.cache.json(o) : JSON.stringify(typed);
+      });
+      return { items: texts, resourceVersion: String(revision || (await this.store.currentRevision())) };
+    }
+    if (!opts.filter.matchesAll) return undefined;
+    const { revision, startKey } = readPoint(opts);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    let page;
+    try {
+      page = await this.store.listJSON(prefix, { limit, startKey, revision }, (o) => this.withType(o));
+    } catch (err) {
+      if (err instanceof ExpiredError && opts.continue) throw continueExpired();
+      throw err;
+    }
+    const at = revision || page.revision;
+    const cont = page.lastKey !== undefined ? encodeContinue({ revision: at, startKey: page.lastKey + "\0" }) : undefined;
+    return { items: page.items, resourceVersion: String(at), continue: cont };
   }
 
   async create(namespace: string | undefined, input: KObject, opts: WriteOptions = {}): Promise<KObject> {
@@ -293,6 +322,21 @@ export class Registry {
     const last = key.slice(key.lastIndexOf("/") + 1);
     return spec?.clusterIP === last || !!spec?.ports?.some((p) => String(p.nodePort) === last);
   }
+}
+
+/** Where a consistent list reads: the revision (0 = latest) and the key to start from. */
+function readPoint(opts: ListOptions): { revision: number; startKey?: string } {
+  if (opts.continue) return decodeContinue(opts.continue);
+  if (opts.resourceVersion && opts.resourceVersion !== "0") {
+    const rv = parseRV(opts.resourceVersion);
+    // NotOlderThan (the default): the latest state qualifies. Exact: read that snapshot.
+    if (opts.resourceVersionMatch === "Exact") return { revision: rv };
+  }
+  return { revision: 0 };
+}
+
+function continueExpired(): ExpiredError {
+  return new ExpiredError("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
 }
 
 export function parseRV(rv: string): number {

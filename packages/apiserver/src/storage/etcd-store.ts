@@ -44,7 +44,33 @@ export function decode(kv: IKeyValue, revision?: number): KObject {
 
 export function encode(obj: KObject): Buffer {
   const { resourceVersion: _rv, ...meta } = obj.metadata;
-  return Buffer.from(JSON.stringify({ ...obj, metadata: meta }));
+  // apiVersion, kind and metadata first (Kubernetes' own order) so that withResourceVersion
+  // can serve the stored bytes without parsing them.
+  const { apiVersion, kind, metadata: _meta, ...rest } = obj;
+  return Buffer.from(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
+}
+
+const STORED_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+
+/**
+ * The stored JSON of an object with metadata.resourceVersion spliced in, without a parse and
+ * re-encode (which dominate large lists); undefined when the value does not start the way
+ * encode() writes it, and the caller must decode instead.
+ */
+export function withResourceVersion(value: Buffer, revision: string): Buffer | undefined {
+  const m = STORED_HEAD.exec(value.subarray(0, 256).toString("latin1"));
+  if (!m) return undefined;
+  const at = m[0].length;
+  const rv = Buffer.from(`"resourceVersion":"${revision}"${value[at] === 0x7d ? "" : ","}`);
+  return Buffer.concat([value.subarray(0, at), rv, value.subarray(at)]);
+}
+
+/** One page of stored objects as JSON (resourceVersion included), for lists that need no filtering. */
+export interface RawListPage {
+  items: Buffer[];
+  revision: number;
+  /** Key of the last item returned, when the range was cut by the limit. */
+  lastKey?: string;
 }
 
 export class EtcdStore {
@@ -81,6 +107,24 @@ export class EtcdStore {
       const items = res.kvs.map((kv) => decode(kv));
       const page: ListPage = { items, revision: Number(res.header.revision) };
       if (res.more && res.kvs.length) page.nextKey = res.kvs[res.kvs.length - 1].key.toString() + "\0";
+      return page;
+    } catch (err) {
+      throw toApiError(err, `list ${prefix}`);
+    }
+  }
+
+  /** Like list, but items stay JSON (see withResourceVersion); `typed` completes objects that must be decoded. */
+  async listJSON(prefix: string, opts: { limit?: number; startKey?: string; revision?: number }, typed: (o: KObject) => KObject): Promise<RawListPage> {
+    try {
+      const res = await this.client.kv.range({
+        key: Buffer.from(opts.startKey ?? prefix),
+        range_end: prefixEnd(prefix),
+        limit: opts.limit ?? 0,
+        revision: opts.revision ?? 0,
+      });
+      const items = res.kvs.map((kv) => withResourceVersion(kv.value, String(kv.mod_revision)) ?? Buffer.from(JSON.stringify(typed(decode(kv)))));
+      const page: RawListPage = { items, revision: Number(res.header.revision) };
+      if (res.more && res.kvs.length) page.lastKey = res.kvs[res.kvs.length - 1].key.toString();
       return page;
     } catch (err) {
       throw toApiError(err, `list ${prefix}`);

@@ -32,6 +32,7 @@ export class WatchCache {
   private readonly objects = new Map<string, KObject>();
   private readonly buffer: CacheEvent[] = [];
   private readonly listeners = new Set<CacheListener>();
+  private readonly encoded = new WeakMap<KObject, string>();
   /** Every event with revision > bufferStart is in the buffer. */
   private bufferStart = 0;
   private revision = 0;
@@ -109,6 +110,19 @@ export class WatchCache {
 
   get(key: string): KObject | undefined {
     return this.objects.get(key);
+  }
+
+  /**
+   * obj's JSON, encoded once per cached object and shared by every list that includes it.
+   * Cached objects are never modified in place (callers clone before changing), so it stays valid.
+   */
+  json(obj: KObject): string {
+    let text = this.encoded.get(obj);
+    if (text === undefined) {
+      text = JSON.stringify(obj);
+      this.encoded.set(obj, text);
+    }
+    return text;
   }
 
   /** Drops buffered history at or below a compacted revision (see the file comment). */
