@@ -38,6 +38,13 @@ export class NotFoundError extends ApiError {
   }
 }
 
+/** 404 for a path that names no served resource (unknown group, version, resource or subresource). */
+export class UnknownResourceError extends ApiError {
+  constructor() {
+    super(404, "NotFound", "the server could not find the requested resource", {});
+  }
+}
+
 export class AlreadyExistsError extends ApiError {
   constructor(resource: string, name: string, group = "") {
     super(409, "AlreadyExists", `${qualifiedResource(resource, group)} "${name}" already exists`, { name, group: group || undefined, kind: resource });

@@ -6,7 +6,7 @@ import http from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { Etcd3 } from "etcd3";
 import type { Logger } from "pino";
-import { RESOURCES } from "@kates/api";
+import { RESOURCES, UnknownResourceError } from "@kates/api";
 import { authenticate, authorize, namespaceLifecycle } from "./admission.js";
 import { Bootstrapper } from "./bootstrap.js";
 import { Compactor, COMPACTED_REVISION_KEY } from "./compactor.js";
@@ -138,7 +138,7 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
       sendError(res, err);
     }
   });
-  app.use((_req: Request, res: Response) => sendJSON(res, 404, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "the server could not find the requested resource", reason: "NotFound", details: {}, code: 404 }));
+  app.use((_req: Request, res: Response) => sendError(res, new UnknownResourceError()));
 
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;

@@ -6,7 +6,7 @@
 import type { Request } from "express";
 import YAML from "yaml";
 import {
-  ApiError, BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError,
+  BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError,
   checkFields, decodeProtobufObject, pruneUnknownFields, type KObject,
 } from "@kates/api";
 
@@ -96,8 +96,4 @@ export function enforceSchema(obj: KObject, apiVersion: string, kind: string, mo
   if (msgs.length && mode === "Strict") throw new BadRequestError(`strict decoding error: ${msgs.join(", ")}`);
   pruneUnknownFields(obj, apiVersion, kind);
   return mode === "Warn" ? msgs : [];
-}
-
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
 }

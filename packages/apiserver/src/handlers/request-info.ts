@@ -3,9 +3,8 @@
  * does: /api/v1/namespaces/NS/pods/NAME/status -> {group "", version v1, namespace NS,
  * resource pods, name NAME, subresource status}.
  */
-import { ApiError, findResource, type ResourceInfo } from "@kates/api";
+import { findResource, UnknownResourceError, type ResourceInfo } from "@kates/api";
 
-const notFound = () => new ApiError(404, "NotFound", "the server could not find the requested resource", {});
 
 export interface RequestInfo {
   group: string;
@@ -45,8 +44,8 @@ export function parseRequestInfo(path: string): RequestInfo | undefined {
   const [resource, name, subresource, ...more] = rest;
   const ri = findResource(group, version, resource);
   if (!ri || more.length > 0) {
-    throw notFound();
+    throw new UnknownResourceError();
   }
-  if (namespace !== undefined && !ri.namespaced) throw notFound();
+  if (namespace !== undefined && !ri.namespaced) throw new UnknownResourceError();
   return { group, version, namespace, resource, name, subresource, ri };
 }

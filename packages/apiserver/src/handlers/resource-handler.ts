@@ -7,7 +7,7 @@
 import type { Request, Response } from "express";
 import type { Logger } from "pino";
 import {
-  ApiError, BadRequestError, ConflictError, MethodNotAllowedError, UnsupportedMediaTypeError, apiVersionOf,
+  ApiError, BadRequestError, UnknownResourceError, ConflictError, MethodNotAllowedError, UnsupportedMediaTypeError, apiVersionOf,
   type DeleteOptions, type KObject,
 } from "@kates/api";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideApply } from "../patch/index.js";
@@ -21,7 +21,6 @@ import { addWarnings, sendJSON, sendList, sendListJSON, sendObject, successStatu
 import { scaleOf, applyScale } from "./scale.js";
 import { serveWatch, type WatchSettings } from "./watch-handler.js";
 
-const notFound = () => new ApiError(404, "NotFound", "the server could not find the requested resource", {});
 
 export class ResourceHandler {
   constructor(
@@ -33,7 +32,7 @@ export class ResourceHandler {
 
   registryFor(info: RequestInfo): Registry {
     const r = this.registries.get(`${info.ri.group}/${info.ri.resource}`);
-    if (!r) throw notFound();
+    if (!r) throw new UnknownResourceError();
     return r;
   }
 
@@ -41,12 +40,12 @@ export class ResourceHandler {
     const reg = this.registryFor(info);
     const { name, subresource } = info;
     const sub = subresource ?? "";
-    if (sub && sub !== "status" && !(sub === "scale" && info.ri.hasScale) && !info.ri.extraSubresources.includes(sub)) throw notFound();
+    if (sub && sub !== "status" && !(sub === "scale" && info.ri.hasScale) && !info.ri.extraSubresources.includes(sub)) throw new UnknownResourceError();
     switch (req.method) {
       case "GET":
         if (!name) return req.query.watch === "true" || req.query.watch === "1" ? this.watch(req, res, reg, info) : this.list(req, res, reg, info);
         if (sub === "scale") return sendJSON(res, 200, scaleOf(reg.ri, await reg.get(info.namespace, name)));
-        if (sub && sub !== "status") throw notFound();
+        if (sub && sub !== "status") throw new UnknownResourceError();
         return sendObject(req, res, reg.ri, 200, await reg.get(info.namespace, name));
       case "POST":
         if (!name) return this.create(req, res, reg, info);
