@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       "@kates/api": pkg("api"),
       "@kates/client": pkg("client"),
+      "@kates/component-base": pkg("component-base"),
     },
   },
   test: {

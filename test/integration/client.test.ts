@@ -2,7 +2,7 @@
 // across an apiserver restart and relist after compaction, and Lease leader election.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findResource, isConflict, isNotFound, type KObject } from "@kates/api";
-import { Informer, LeaderElector, RestClient } from "@kates/client";
+import { EventRecorder, Informer, LeaderElector, RestClient } from "@kates/client";
 import { startEtcdCluster, type EtcdCluster } from "../harness/etcd-cluster.js";
 import { startApiServer, type StartedApiServer } from "../harness/apiserver.js";
 
@@ -75,6 +75,24 @@ describe("Informer", () => {
     } finally {
       ac.abort();
     }
+  });
+});
+
+describe("EventRecorder", () => {
+  it("creates an Event and counts repeats on it, findable by involvedObject", async () => {
+    const obj = await configmaps().create(cm("evented"));
+    const rec = new EventRecorder(rest, { component: "test-controller" });
+    await rec.record(obj, "Normal", "Synced", "synced it");
+    await rec.record(obj, "Normal", "Synced", "synced it");
+    await rec.record(obj, "Warning", "Failed", "broke it");
+    const events = rest.resource<KObject>(findResource("", "v1", "events")!, "default");
+    const list = await events.list({ fieldSelector: `involvedObject.uid=${obj.metadata.uid},involvedObject.name=evented` });
+    const byReason = Object.fromEntries(list.items.map((e: any) => [e.reason, e]));
+    expect(Object.keys(byReason).sort()).toEqual(["Failed", "Synced"]);
+    expect(byReason.Synced.count).toBe(2);
+    expect(byReason.Synced.source.component).toBe("test-controller");
+    expect(byReason.Failed.type).toBe("Warning");
+    expect(byReason.Synced.involvedObject).toMatchObject({ kind: "ConfigMap", name: "evented", namespace: "default" });
   });
 });
 

@@ -6,6 +6,7 @@
 export * from "./clock.js";
 export * from "./controller.js";
 export * from "./errors.js";
+export * from "./event-recorder.js";
 export * from "./fake-apiserver.js";
 export * from "./informer.js";
 export * from "./informer-factory.js";
