@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { startEtcdCluster, type EtcdCluster } from "../test/harness/etcd-cluster.js";
 import { startApiServer, type StartedApiServer } from "../test/harness/apiserver.js";
 import { runCrud, type OpResult } from "./crud.js";
@@ -92,6 +92,8 @@ function profiling(): { main: string; env?: Record<string, string> } {
 async function main(): Promise<void> {
   if (!existsSync(APISERVER)) throw new Error(`${APISERVER} is missing: run \`npm run build\` first`);
   const started = now();
+  // Other work on the machine moves every figure: the 1-minute load average is reported with them.
+  const loadStart = loadavg()[0]!;
   let etcd: EtcdCluster | undefined;
   let server: StartedApiServer | undefined;
   let api: BenchHttpClient | undefined;
@@ -108,11 +110,11 @@ async function main(): Promise<void> {
     for (const ns of ["bench", "bench-1k", "bench-10k", "bench-watch"]) await createNamespace(api, ns);
 
     log("create/get/update: sequential latency, then 32 in flight");
-    const crud = await runCrud(api, direct, { namespace: "bench", samples: 300, warmup: 30, concurrency: 32, durationMs: 3000 });
+    const crud = await runCrud(api, direct, { namespace: "bench", samples: 200, warmup: 20, concurrency: 32, durationMs: 2000 });
     log("list: filling 1,000 pods");
     const list1k = await runList(api, direct, "bench-1k", 1000, 30);
     log("list: filling 10,000 pods");
-    const list10k = await runList(api, direct, "bench-10k", 10_000, 8);
+    const list10k = await runList(api, direct, "bench-10k", 10_000, 5);
     log("watch fan-out: 100 watchers, 100 updates");
     const fan = await runFanout(api, server.url, "bench-watch", 100, 100);
 
@@ -157,6 +159,8 @@ async function main(): Promise<void> {
       target_list_1k_pass: listPass,
       target_fanout_p99_pass: fanPass,
       cpus: cpus().length,
+      load_avg_1m_start: round(loadStart, 2),
+      load_avg_1m_end: round(loadavg()[0]!, 2),
     };
   } finally {
     log("cleaning up");
@@ -166,7 +170,8 @@ async function main(): Promise<void> {
     await etcd?.stop().catch(() => {});
   }
   json.total_seconds = round((now() - started) / 1000, 1);
-  process.stdout.write(`${table}\n${JSON.stringify(json)}\n`);
+  const machine = `${cpus().length} CPUs, load average ${round(loadStart, 2)} at start, ${round(loadavg()[0]!, 2)} at end, ${json.total_seconds} s`;
+  process.stdout.write(`${table}\n${machine}\n${JSON.stringify(json)}\n`);
 }
 
 const watchdog = setTimeout(() => {

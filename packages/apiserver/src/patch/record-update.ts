@@ -32,6 +32,15 @@ export function recordUpdate(
 
   const kind = updated.kind ?? old?.kind ?? "";
   const scope: FieldScope = subresource === "status" ? "status" : "main";
+  const entry = { manager, operation, apiVersion, time: now, fieldsType: "FieldsV1" as const, ...(subresource ? { subresource } : {}) };
+  if (!old) {
+    // A create: nobody owned anything, so the writer owns every field it set. Same result as
+    // the general path below, without its set comparisons (this runs on every create).
+    const entries = writeOwners([{ entry, set: fieldsOf(updated, kind, scope).leaves }]);
+    if (entries.length > 0) result.metadata.managedFields = entries;
+    else delete result.metadata.managedFields;
+    return result;
+  }
   const before = fieldsOf(old, kind, scope).all;
   const after = fieldsOf(updated, kind, scope);
   const changed = new FieldSet();
@@ -53,7 +62,7 @@ export function recordUpdate(
   if (changed.size > 0) {
     if (!mine) owners.push((mine = { entry: { manager, operation }, set: new FieldSet() }));
     for (const path of changed) mine.set.add(path);
-    mine.entry = { manager, operation, apiVersion, time: now, fieldsType: "FieldsV1", ...(subresource ? { subresource } : {}) };
+    mine.entry = entry;
   }
   const entries = writeOwners(owners);
   if (entries.length > 0) result.metadata.managedFields = entries;
