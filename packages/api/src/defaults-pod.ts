@@ -84,7 +84,19 @@ export function computeQOSClass(spec: PodSpec): PodQOSClass {
   return guaranteed ? "Guaranteed" : "Burstable";
 }
 
-const DEFAULT_TOLERATION_SECONDS = 300;
+/**
+ * Seconds a pod rides out a not-ready or unreachable node before eviction (the
+ * DefaultTolerationSeconds admission plugin). Kubernetes uses 300; kates' apiserver sets
+ * lab-tuned values from its flags (see configurePodDefaults) so a dead node's pods are
+ * replaced within seconds.
+ */
+const tolerationSeconds = { notReady: 300, unreachable: 300 };
+
+/** Sets the default toleration seconds (apiserver flags --default-*-toleration-seconds). */
+export function configurePodDefaults(opts: { notReadyTolerationSeconds?: number; unreachableTolerationSeconds?: number }): void {
+  if (opts.notReadyTolerationSeconds !== undefined) tolerationSeconds.notReady = opts.notReadyTolerationSeconds;
+  if (opts.unreachableTolerationSeconds !== undefined) tolerationSeconds.unreachable = opts.unreachableTolerationSeconds;
+}
 
 /** Pod defaults: the PodSpec ones plus what admission plugins add to real Pods (not templates). */
 export function defaultPod(pod: Pod): void {
@@ -104,9 +116,9 @@ export function defaultPod(pod: Pod): void {
     spec.serviceAccount ??= spec.serviceAccountName;
     // DefaultTolerationSeconds admission: ride out short node outages before eviction.
     spec.tolerations ??= [];
-    for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
+    for (const [key, seconds] of [["node.kubernetes.io/not-ready", tolerationSeconds.notReady], ["node.kubernetes.io/unreachable", tolerationSeconds.unreachable]] as const) {
       if (!spec.tolerations.some((t) => t.key === key || (t.operator === "Exists" && !t.key))) {
-        spec.tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+        spec.tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: seconds });
       }
     }
   }

@@ -13,7 +13,7 @@ import type {
 } from "./types/core.js";
 import type { EndpointSlice } from "./types/discovery.js";
 
-export { defaultPod, defaultPodSpec, defaultPullPolicy, computeQOSClass } from "./defaults-pod.js";
+export { configurePodDefaults, defaultPod, defaultPodSpec, defaultPullPolicy, computeQOSClass } from "./defaults-pod.js";
 export { jobSelectorDefaults, prepareServiceUpdate, JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL } from "./defaults-apiserver.js";
 
 const isObj = <T,>(x: T): x is NonNullable<T> & object => typeof x === "object" && x !== null && !Array.isArray(x);

@@ -20,6 +20,8 @@ Flags:
   --bookmark-interval duration          how often watches that allow bookmarks get one (default 10s)
   --min-request-timeout int             watches without timeoutSeconds last between this and twice this, in seconds (default 1800)
   --endpoint-lease-ttl int              seconds an apiserver stays in the kubernetes Endpoints after it stops (default 15)
+  --default-not-ready-toleration-seconds int    tolerationSeconds added to pods for node.kubernetes.io/not-ready (default 2; Kubernetes: 300)
+  --default-unreachable-toleration-seconds int  tolerationSeconds added to pods for node.kubernetes.io/unreachable (default 2; Kubernetes: 300)
   --log-level string                    trace, debug, info, warn or error (default "info")
   -h, --help                            show this help
 `;
@@ -48,6 +50,8 @@ export function parseFlags(argv: string[]): { options: ApiServerOptions; logLeve
       "bookmark-interval": { type: "string", default: "10s" },
       "min-request-timeout": { type: "string", default: "1800" },
       "endpoint-lease-ttl": { type: "string", default: "15" },
+      "default-not-ready-toleration-seconds": { type: "string", default: "2" },
+      "default-unreachable-toleration-seconds": { type: "string", default: "2" },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -72,6 +76,8 @@ export function parseFlags(argv: string[]): { options: ApiServerOptions; logLeve
     bookmarkIntervalMs: parseDuration(values["bookmark-interval"]!),
     minRequestTimeoutSeconds: int("min-request-timeout", values["min-request-timeout"]!),
     endpointLeaseTTLSeconds: int("endpoint-lease-ttl", values["endpoint-lease-ttl"]!),
+    notReadyTolerationSeconds: int("default-not-ready-toleration-seconds", values["default-not-ready-toleration-seconds"]!),
+    unreachableTolerationSeconds: int("default-unreachable-toleration-seconds", values["default-unreachable-toleration-seconds"]!),
   };
   return { options, logLevel: values["log-level"]!, help: values.help! };
 }

@@ -6,7 +6,7 @@ import http from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { Etcd3 } from "etcd3";
 import type { Logger } from "pino";
-import { RESOURCES, UnknownResourceError } from "@kates/api";
+import { RESOURCES, UnknownResourceError, configurePodDefaults } from "@kates/api";
 import { authenticate, authorize, namespaceLifecycle } from "./admission.js";
 import { Bootstrapper } from "./bootstrap.js";
 import { Compactor, COMPACTED_REVISION_KEY } from "./compactor.js";
@@ -40,6 +40,9 @@ export interface ApiServerOptions {
   bookmarkIntervalMs: number;
   minRequestTimeoutSeconds: number;
   endpointLeaseTTLSeconds: number;
+  /** Lab-tuned DefaultTolerationSeconds (Kubernetes: 300 each). */
+  notReadyTolerationSeconds?: number;
+  unreachableTolerationSeconds?: number;
 }
 
 export interface RunningApiServer {
