@@ -80,14 +80,30 @@ export class Registry {
     return this.withType(obj);
   }
 
-  async list(namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
-    const prefix = listPrefix(this.ri, namespace);
-    // resourceVersion=0 means "any recent state is fine": serve it from memory, unpaged.
-    if (opts.resourceVersion === "0" && !opts.continue) {
+  /**
+   * Lists that memory can answer: resourceVersion=0 ("any recent state") always, and a
+   * consistent list (no resourceVersion) once the cache is proven current and the result
+   * fits in one page.
+   */
+  private async fromCache(prefix: string, opts: ListOptions): Promise<{ items: KObject[]; revision: number } | undefined> {
+    if (opts.continue) return undefined;
+    if (opts.resourceVersion === "0") {
       await this.cache.start();
       const { items, revision } = this.cache.list(prefix);
-      return { items: items.filter(opts.filter).map((o) => this.withType(o)), resourceVersion: String(revision || (await this.store.currentRevision())) };
+      return { items: items.filter(opts.filter), revision: revision || (await this.store.currentRevision()) };
     }
+    if (opts.resourceVersion) return undefined;
+    const at = await this.cache.consistentRevision();
+    if (at === undefined) return undefined;
+    const items = this.cache.list(prefix).items.filter(opts.filter);
+    if (opts.limit && items.length > opts.limit) return undefined;
+    return { items, revision: Math.max(at, this.cache.currentRevision) };
+  }
+
+  async list(namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
+    const prefix = listPrefix(this.ri, namespace);
+    const cached = await this.fromCache(prefix, opts);
+    if (cached) return { items: cached.items.map((o) => this.withType(o)), resourceVersion: String(cached.revision) };
     let { revision, startKey } = readPoint(opts);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const items: KObject[] = [];
@@ -122,14 +138,13 @@ export class Registry {
    */
   async listJSON(namespace: string | undefined, opts: ListOptions): Promise<ListJSONResult | undefined> {
     const prefix = listPrefix(this.ri, namespace);
-    if (opts.resourceVersion === "0" && !opts.continue) {
-      await this.cache.start();
-      const { items, revision } = this.cache.list(prefix);
-      const texts = items.filter(opts.filter).map((o) => {
+    const cached = await this.fromCache(prefix, opts);
+    if (cached) {
+      const texts = cached.items.map((o) => {
         const typed = this.withType(o);
         return typed === o ? this.cache.json(o) : JSON.stringify(typed);
       });
-      return { items: texts, resourceVersion: String(revision || (await this.store.currentRevision())) };
+      return { items: texts, resourceVersion: String(cached.revision) };
     }
     if (!opts.filter.matchesAll) return undefined;
     const { revision, startKey } = readPoint(opts);

@@ -95,6 +95,25 @@ export class EtcdStore {
     }
   }
 
+  /**
+   * How many keys are under prefix now, and how many of them were written after `since`, in
+   * one read: together they prove whether a cache that applied every event up to `since`
+   * still matches etcd (no creates or updates show as newer keys, no deletes as a lower count).
+   */
+  async prefixState(prefix: string, since: number): Promise<{ revision: number; count: number; newer: number }> {
+    const range = (min: number) => ({ request_range: { key: Buffer.from(prefix), range_end: prefixEnd(prefix), count_only: true, min_mod_revision: min } });
+    try {
+      const res = await this.client.kv.txn({ compare: [], success: [range(0), range(since + 1)] });
+      return {
+        revision: Number(res.header.revision),
+        count: Number(res.responses[0].response_range.count),
+        newer: Number(res.responses[1].response_range.count),
+      };
+    } catch (err) {
+      throw toApiError(err, `read state of ${prefix}`);
+    }
+  }
+
   /** One page of keys under prefix, from startKey, at revision (0 = latest). */
   async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<ListPage> {
     try {

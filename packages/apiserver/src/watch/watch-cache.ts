@@ -95,6 +95,23 @@ export class WatchCache {
     for (const l of this.listeners) l.event(ev);
   }
 
+  /**
+   * Waits until the cache provably reflects etcd as of now, as Kubernetes' consistent reads
+   * from cache do; returns the revision the cache's contents are valid at, or undefined
+   * when it did not catch up within timeoutMs (the caller then reads etcd).
+   */
+  async consistentRevision(timeoutMs = 250): Promise<number | undefined> {
+    await this.start();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const applied = this.revision;
+      const state = await this.store.prefixState(this.prefix, applied);
+      if (state.newer === 0 && state.count === this.objects.size && this.ready) return Math.max(state.revision, this.revision);
+      if (Date.now() > deadline) return undefined;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   /** Latest revision this cache has applied. */
   get currentRevision(): number {
     return this.revision;
