@@ -3,8 +3,18 @@
  * start. Adding a controller: write it under controllers/<name>/, then add one line here.
  */
 import type { ControllerDescriptor } from "./controller-context.js";
+import { GarbageCollectorController } from "./controllers/garbagecollector/garbagecollector-controller.js";
+import { NamespaceController } from "./controllers/namespace/namespace-controller.js";
+import { NodeIpamController } from "./controllers/nodeipam/nodeipam-controller.js";
+import { NodeLifecycleController } from "./controllers/nodelifecycle/nodelifecycle-controller.js";
+import { ServiceAccountController } from "./controllers/serviceaccount/serviceaccount-controller.js";
 
 export const CONTROLLERS: ControllerDescriptor[] = [
+  { name: "garbagecollector", create: (ctx) => new GarbageCollectorController(ctx) },
+  { name: "namespace", create: (ctx) => new NamespaceController(ctx) },
+  { name: "nodelifecycle", create: (ctx) => new NodeLifecycleController(ctx) },
+  { name: "nodeipam", create: (ctx) => new NodeIpamController(ctx) },
+  { name: "serviceaccount", create: (ctx) => new ServiceAccountController(ctx) },
 ];
 
 /** Applies --controllers semantics: "*" enables all, "name" one, "-name" disables one. */
