@@ -25,7 +25,7 @@ export type SpdyFrame =
 
 /** Splits an arbitrarily chunked byte stream into SPDY frames. */
 export class FrameReader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
 
   /** Feed bytes; returns the frames they complete. */
   push(chunk: Buffer): SpdyFrame[] {
