@@ -8,6 +8,8 @@ import { NamespaceController } from "./controllers/namespace/namespace-controlle
 import { NodeIpamController } from "./controllers/nodeipam/nodeipam-controller.js";
 import { NodeLifecycleController } from "./controllers/nodelifecycle/nodelifecycle-controller.js";
 import { ServiceAccountController } from "./controllers/serviceaccount/serviceaccount-controller.js";
+import { replicaSetDescriptor } from "./controllers/replicaset/replicaset-descriptor.js";
+import { replicationControllerDescriptor } from "./controllers/replication/replication-controller.js";
 
 export const CONTROLLERS: ControllerDescriptor[] = [
   { name: "garbagecollector", create: (ctx) => new GarbageCollectorController(ctx) },
@@ -15,6 +17,8 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   { name: "nodelifecycle", create: (ctx) => new NodeLifecycleController(ctx) },
   { name: "nodeipam", create: (ctx) => new NodeIpamController(ctx) },
   { name: "serviceaccount", create: (ctx) => new ServiceAccountController(ctx) },
+  replicaSetDescriptor,
+  replicationControllerDescriptor,
 ];
 
 /** Applies --controllers semantics: "*" enables all, "name" one, "-name" disables one. */
