@@ -8,6 +8,7 @@ import { Etcd3 } from "etcd3";
 import type { Logger } from "pino";
 import { RESOURCES, UnknownResourceError, configurePodDefaults } from "@kates/api";
 import { authenticate, authorize, namespaceLifecycle } from "./admission.js";
+import { createUpgradeHandler } from "./proxy/index.js";
 import { Bootstrapper } from "./bootstrap.js";
 import { Compactor, COMPACTED_REVISION_KEY } from "./compactor.js";
 import {
@@ -144,6 +145,8 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
   app.use((_req: Request, res: Response) => sendError(res, new UnknownResourceError()));
 
   const server = http.createServer(app);
+  // pods/exec and pods/portforward arrive as upgrades, which never reach express.
+  server.on("upgrade", createUpgradeHandler(reg("pods"), reg("nodes"), log.child({ component: "proxy" })));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

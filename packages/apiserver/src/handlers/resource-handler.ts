@@ -19,6 +19,7 @@ import { decodeObject, enforceSchema, fieldValidationOf, mediaType, parseJSON, p
 import type { RequestInfo } from "./request-info.js";
 import { addWarnings, sendJSON, sendList, sendListJSON, sendObject, successStatus, wantsTable } from "./respond.js";
 import { scaleOf, applyScale } from "./scale.js";
+import { proxyPodLog } from "../proxy/index.js";
 import { serveWatch, type WatchSettings } from "./watch-handler.js";
 
 
@@ -45,12 +46,15 @@ export class ResourceHandler {
       case "GET":
         if (!name) return req.query.watch === "true" || req.query.watch === "1" ? this.watch(req, res, reg, info) : this.list(req, res, reg, info);
         if (sub === "scale") return sendJSON(res, 200, scaleOf(reg.ri, await reg.get(info.namespace, name)));
+        if (sub === "log" && reg.ri.resource === "pods") return proxyPodLog(req, res, reg, this.registries.get("/nodes")!, info.namespace!, name);
+        if (sub === "exec" || sub === "portforward") throw new BadRequestError("Upgrade request required");
         if (sub && sub !== "status") throw new UnknownResourceError();
         return sendObject(req, res, reg.ri, 200, await reg.get(info.namespace, name));
       case "POST":
         if (!name) return this.create(req, res, reg, info);
         if (sub === "binding") return this.bind(req, res, reg, info);
         if (sub === "eviction") return this.evict(req, res, reg, info);
+        if (sub === "exec" || sub === "portforward") throw new BadRequestError("Upgrade request required");
         throw new MethodNotAllowedError(`the server does not allow this method on the requested resource`);
       case "PUT":
         if (!name) throw new MethodNotAllowedError("the server does not allow this method on the requested resource");
