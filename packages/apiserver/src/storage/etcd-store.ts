@@ -101,13 +101,23 @@ export class EtcdStore {
    * still matches etcd (no creates or updates show as newer keys, no deletes as a lower count).
    */
   async prefixState(prefix: string, since: number): Promise<{ revision: number; count: number; newer: number }> {
-    const range = (min: number) => ({ request_range: { key: Buffer.from(prefix), range_end: prefixEnd(prefix), count_only: true, min_mod_revision: min } });
+    const key = Buffer.from(prefix);
+    const range_end = prefixEnd(prefix);
     try {
-      const res = await this.client.kv.txn({ compare: [], success: [range(0), range(since + 1)] });
+      // count_only is answered from etcd's index; mod-revision filters are applied to fetched
+      // keys only (etcd ignores them for count_only), so the second range fetches keys alone
+      // and ships back just the few that changed, usually none.
+      const res = await this.client.kv.txn({
+        compare: [],
+        success: [
+          { request_range: { key, range_end, count_only: true } },
+          { request_range: { key, range_end, keys_only: true, min_mod_revision: since + 1 } },
+        ],
+      });
       return {
         revision: Number(res.header.revision),
         count: Number(res.responses[0].response_range.count),
-        newer: Number(res.responses[1].response_range.count),
+        newer: res.responses[1].response_range.kvs.length,
       };
     } catch (err) {
       throw toApiError(err, `read state of ${prefix}`);
