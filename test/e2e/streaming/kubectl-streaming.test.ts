@@ -1,0 +1,193 @@
+// The real kubectl's logs, exec and port-forward through the kates apiserver (a real process
+// on real etcd) to the kubelet's streaming server, run in-process over a fake runtime: this
+// checks the wire path end to end (kubectl's WebSocket/SPDY framing, the apiserver's proxying
+// and upgrade pipe, the kubelet server's protocol handling) without containers.
+import http from "node:http";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
+import { kubectl, startKubectl, type KubectlResult } from "../../harness/kubectl.js";
+import { freePort } from "../../harness/ports.js";
+import { newLogger } from "@kates/component-base";
+import { startKubeletServer, type KubeletServer, type ResolvedPod } from "../../../packages/kubelet/src/server/index.js";
+import { fakeRuntime } from "./fake-runtime.js";
+
+let cp: ControlPlane;
+let kubelet: KubeletServer;
+let httpServer: http.Server;
+let echoServer: net.Server;
+const runtime = fakeRuntime(
+  {
+    lines: { "c-app": ["line 1", "line 2", "line 3", "line 4", "line 5"], "c-app-prev": ["previous run"], "c-side": ["side car"] },
+    followLines: ["later 1", "later 2", "later 3"],
+  },
+  new Map(),
+);
+
+const k = (args: string[], input?: string): Promise<KubectlResult> => kubectl(["--request-timeout=20s", ...args], { server: cp.url, input, timeoutMs: 30_000 });
+const ok = (r: KubectlResult) => { expect(r.code, `kubectl failed:\n${r.stderr}\n${r.stdout}`).toBe(0); return r.stdout; };
+
+async function api(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<unknown> {
+  const res = await fetch(cp.url + path, { method, headers: { "Content-Type": contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const pods = new Map<string, ResolvedPod>([
+  ["default/web", { sandboxId: "sb-web", defaultContainer: "app", containers: new Map([["app", { id: "c-app", previousId: "c-app-prev" }], ["side", { id: "c-side" }]]) }],
+]);
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+}
+
+beforeAll(async () => {
+  httpServer = http.createServer((req, res) => res.end(`hello from pod, you asked for ${req.url}`));
+  echoServer = net.createServer((s) => s.pipe(s));
+  const [httpPort, echoPort] = [await listen(httpServer), await listen(echoServer)];
+  const ports = new Map([[80, httpPort], [7, echoPort]]);
+  Object.assign(runtime, fakeRuntime({ lines: {}, followLines: [] }, ports), { containerLogs: runtime.containerLogs });
+
+  cp = await startControlPlane({ etcdMembers: 1, name: "streaming-e2e" });
+  kubelet = await startKubeletServer({
+    host: "127.0.0.1", port: 0, runtime, log: newLogger("kubelet-server", "warn"),
+    resolvePod: (ns, name) => pods.get(`${ns}/${name}`),
+  });
+  await api("POST", "/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: "fake-node" } });
+  await api("PATCH", "/api/v1/nodes/fake-node/status", {
+    status: { addresses: [{ type: "InternalIP", address: "127.0.0.1" }, { type: "Hostname", address: "fake-node" }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } },
+  }, "application/merge-patch+json");
+  const pod = (name: string) => ({
+    apiVersion: "v1", kind: "Pod", metadata: { name, labels: { app: name } },
+    spec: { containers: [{ name: "app", image: "busybox", ports: [{ containerPort: 80 }] }, { name: "side", image: "busybox" }] },
+  });
+  await api("POST", "/api/v1/namespaces/default/pods", pod("web"));
+  await api("POST", "/api/v1/namespaces/default/pods", pod("pending"));
+  await api("POST", "/api/v1/namespaces/default/pods/web/binding", { apiVersion: "v1", kind: "Binding", metadata: { name: "web" }, target: { apiVersion: "v1", kind: "Node", name: "fake-node" } });
+  await api("PATCH", "/api/v1/namespaces/default/pods/web/status", { status: { phase: "Running" } }, "application/merge-patch+json");
+  await api("POST", "/api/v1/namespaces/default/services", {
+    apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 8080, targetPort: 80 }] },
+  });
+});
+
+afterAll(async () => {
+  await kubelet?.close();
+  await cp?.stop();
+  httpServer?.close();
+  echoServer?.close();
+});
+
+describe("kubectl logs", () => {
+  it("prints the first container's log", async () => {
+    expect(ok(await k(["logs", "web"]))).toBe("line 1\nline 2\nline 3\nline 4\nline 5\n");
+  });
+
+  it("honours -c, --tail, --previous and --timestamps", async () => {
+    expect(ok(await k(["logs", "web", "-c", "side"]))).toBe("side car\n");
+    expect(ok(await k(["logs", "web", "--tail=2"]))).toBe("line 4\nline 5\n");
+    expect(ok(await k(["logs", "web", "--previous"]))).toBe("previous run\n");
+    expect(ok(await k(["logs", "web", "--tail=1", "--timestamps"]))).toBe("2024-01-01T00:00:00.000000000Z line 5\n");
+  });
+
+  it("follows until the log ends (-f)", async () => {
+    const f = startKubectl(["logs", "-f", "web"], { server: cp.url, timeoutMs: 30_000 });
+    await f.waitForOutput("line 5\n");
+    // The first lines arrive before the log ends: the body is streamed, not buffered.
+    expect(f.stdout()).not.toContain("later 3");
+    await f.waitForOutput("later 3\n", 5_000);
+    const r = await f.stop();
+    expect(r.stdout).toBe("line 1\nline 2\nline 3\nline 4\nline 5\nlater 1\nlater 2\nlater 3\n");
+  });
+
+  it("reports Kubernetes' errors for a bad container and an unscheduled pod", async () => {
+    const bad = await k(["logs", "web", "-c", "nope"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("container nope is not valid for pod web");
+    const pending = await k(["logs", "pending"]);
+    expect(pending.code).not.toBe(0);
+    expect(pending.stderr).toContain("pod pending does not have a host assigned");
+  });
+});
+
+describe("kubectl exec", () => {
+  it("runs a command and prints its output", async () => {
+    expect(ok(await k(["exec", "web", "--", "echo", "hi", "there"]))).toBe("hi there\n");
+  });
+
+  it("passes stdin with -i and ends at EOF", async () => {
+    expect(ok(await k(["exec", "-i", "web", "--", "cat"], "hello\nworld\n"))).toBe("hello\nworld\n");
+  });
+
+  it("separates stderr", async () => {
+    const r = await k(["exec", "web", "-c", "side", "--", "warn"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("oops\n");
+  });
+
+  it("exits with the command's exit code", async () => {
+    const r = await k(["exec", "web", "--", "sh", "-c", "exit 3"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("command terminated with exit code 3");
+  });
+
+  it("prints the runtime's error and the server's errors", async () => {
+    const missing = await k(["exec", "web", "--", "nosuchcmd"]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("executable file not found");
+    const bad = await k(["exec", "web", "-c", "nope", "--", "echo"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("container nope is not valid for pod web");
+  });
+});
+
+async function tcpRoundTrip(port: number, payload: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port }, () => s.end(payload));
+    const chunks: Buffer[] = [];
+    s.on("data", (d) => chunks.push(d));
+    s.on("end", () => resolve(Buffer.concat(chunks).toString()));
+    s.on("error", reject);
+  });
+}
+
+describe("kubectl port-forward", () => {
+  it("carries HTTP requests to the pod's port (pod/NAME)", async () => {
+    const local = await freePort();
+    const pf = startKubectl(["port-forward", "pod/web", `${local}:80`], { server: cp.url, timeoutMs: 60_000 });
+    try {
+      await pf.waitForOutput(`Forwarding from 127.0.0.1:${local} -> 80`, 15_000);
+      for (const path of ["/a", "/b"]) {
+        const res = await fetch(`http://127.0.0.1:${local}${path}`, { headers: { Connection: "close" } });
+        expect(await res.text()).toBe(`hello from pod, you asked for ${path}`);
+      }
+      expect(runtime.portForwards.filter((p) => p.port === 80).length).toBeGreaterThanOrEqual(2);
+      expect(runtime.portForwards.every((p) => p.sandbox === "sb-web")).toBe(true);
+    } finally {
+      await pf.stop();
+    }
+  });
+
+  it("resolves svc/NAME to the target port and carries raw TCP both ways", async () => {
+    const local = await freePort();
+    const pf = startKubectl(["port-forward", "svc/web", `${local}:8080`], { server: cp.url, timeoutMs: 60_000 });
+    try {
+      await pf.waitForOutput(`Forwarding from 127.0.0.1:${local} -> 80`, 15_000);
+      const res = await fetch(`http://127.0.0.1:${local}/svc`, { headers: { Connection: "close" } });
+      expect(await res.text()).toBe("hello from pod, you asked for /svc");
+    } finally {
+      await pf.stop();
+    }
+    const echo = await freePort();
+    const pf7 = startKubectl(["port-forward", "pod/web", `${echo}:7`], { server: cp.url, timeoutMs: 60_000 });
+    try {
+      await pf7.waitForOutput(`-> 7`, 15_000);
+      const big = "x".repeat(200_000) + "end";
+      expect(await tcpRoundTrip(echo, big)).toBe(big);
+    } finally {
+      await pf7.stop();
+    }
+  });
+});
