@@ -244,6 +244,13 @@ describe("bad input is rejected with a Status and stores nothing", () => {
     expect(warn.body.spec.bogus).toBeUndefined();
   });
 
+  it("duplicate fields under Strict", async () => {
+    const text = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dupe","name":"dupe"},"data":{"a":"1"}}';
+    const res = await api.req("POST", `${NS}/configmaps?fieldValidation=Strict`, text, { "content-type": "application/json" });
+    await expectRejected(res, 400, "BadRequest", /strict decoding error: duplicate field "metadata.name"/);
+    expect((await api.get(`${NS}/configmaps/dupe`)).status).toBe(404);
+  });
+
   it("a wrongly typed field (boolean label value)", async () => {
     const res = await api.post(`${NS}/configmaps`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "typed", labels: { on: true } } });
     await expectRejected(res, 400, "BadRequest", /labels/);

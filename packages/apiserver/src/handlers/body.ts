@@ -5,6 +5,7 @@
  */
 import type { Request } from "express";
 import YAML from "yaml";
+import { duplicateFields } from "./duplicate-fields.js";
 import {
   BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError,
   checkFields, decodeProtobufObject, pruneUnknownFields, type KObject,
@@ -86,13 +87,14 @@ export function fieldValidationOf(v: unknown): FieldValidation {
  * Applies the field-validation policy to a decoded object and returns the warnings to send.
  * Wrong types are always a 400: one object with a boolean label breaks every typed client.
  */
-export function enforceSchema(obj: KObject, apiVersion: string, kind: string, mode: FieldValidation): string[] {
+export function enforceSchema(obj: KObject, apiVersion: string, kind: string, mode: FieldValidation, rawJSON?: Buffer): string[] {
   const { unknownFields, typeErrors } = checkFields(obj, apiVersion, kind);
   if (typeErrors.length) {
     const e = typeErrors[0];
     throw new BadRequestError(e.detail ?? `${e.field}: invalid type`, typeErrors.map((t) => ({ reason: "FieldValueTypeInvalid", message: t.detail, field: t.field })));
   }
   const msgs = unknownFields.map((f) => `unknown field "${f.replace(/^\./, "")}"`);
+  if (rawJSON && mode !== "Ignore") msgs.push(...duplicateFields(rawJSON.toString("utf8")).map((f) => `duplicate field "${f}"`));
   if (msgs.length && mode === "Strict") throw new BadRequestError(`strict decoding error: ${msgs.join(", ")}`);
   pruneUnknownFields(obj, apiVersion, kind);
   return mode === "Warn" ? msgs : [];

@@ -88,9 +88,10 @@ export class ResourceHandler {
   }
 
   private async create(req: Request, res: Response, reg: Registry, info: RequestInfo): Promise<void> {
-    const obj = decodeObject(await readBody(req), mediaType(req));
+    const body = await readBody(req);
+    const obj = decodeObject(body, mediaType(req));
     this.checkTypeMeta(obj, reg);
-    const warnings = enforceSchema(obj, apiVersionOf(reg.ri), reg.ri.kind, fieldValidationOf(req.query.fieldValidation));
+    const warnings = enforceSchema(obj, apiVersionOf(reg.ri), reg.ri.kind, fieldValidationOf(req.query.fieldValidation), jsonBody(req, body));
     const created = await reg.create(info.namespace, obj, this.writeOptions(req));
     addWarnings(res, warnings);
     sendObject(req, res, reg.ri, 201, created);
@@ -107,7 +108,7 @@ export class ResourceHandler {
     }
     const obj = decodeObject(body, mediaType(req));
     this.checkTypeMeta(obj, reg);
-    const warnings = enforceSchema(obj, apiVersionOf(reg.ri), reg.ri.kind, fieldValidationOf(req.query.fieldValidation));
+    const warnings = enforceSchema(obj, apiVersionOf(reg.ri), reg.ri.kind, fieldValidationOf(req.query.fieldValidation), jsonBody(req, body));
     // Endpoints (and Leases' holders) may be written with PUT before they exist, as in Kubernetes.
     const allowCreate = !sub && (reg.ri.resource === "endpoints");
     const updated = await reg.update(info.namespace, info.name!, obj, { ...this.writeOptions(req), subresource: sub, allowCreate });
@@ -253,6 +254,12 @@ export class ResourceHandler {
     }
     return opts;
   }
+}
+
+/** The body when it is JSON (the only format whose duplicate keys we have to find ourselves). */
+function jsonBody(req: Request, body: Buffer): Buffer | undefined {
+  const t = mediaType(req);
+  return t === "" || t === "application/json" ? body : undefined;
 }
 
 function str(v: unknown): string | undefined {
