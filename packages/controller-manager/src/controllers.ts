@@ -9,6 +9,7 @@ import { NodeIpamController } from "./controllers/nodeipam/nodeipam-controller.j
 import { NodeLifecycleController } from "./controllers/nodelifecycle/nodelifecycle-controller.js";
 import { ServiceAccountController } from "./controllers/serviceaccount/serviceaccount-controller.js";
 import { replicaSetDescriptor } from "./controllers/replicaset/replicaset-descriptor.js";
+import { deploymentDescriptor } from "./controllers/deployment/deployment-descriptor.js";
 import { replicationControllerDescriptor } from "./controllers/replication/replication-controller.js";
 
 export const CONTROLLERS: ControllerDescriptor[] = [
@@ -19,6 +20,7 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   { name: "serviceaccount", create: (ctx) => new ServiceAccountController(ctx) },
   replicaSetDescriptor,
   replicationControllerDescriptor,
+  deploymentDescriptor,
 ];
 
 /** Applies --controllers semantics: "*" enables all, "name" one, "-name" disables one. */
