@@ -1,0 +1,139 @@
+/**
+ * The only place that talks to Docker (dockerode), as cri-dockerd keeps Docker behind
+ * libdocker: a narrow engine interface the rest of the shim uses, so tests can fake it and
+ * a containerd backend could replace it.
+ */
+import Docker from "dockerode";
+import { Readable, type Duplex } from "node:stream";
+
+export type ContainerCreateOptions = Docker.ContainerCreateOptions;
+export type ContainerInspectInfo = Docker.ContainerInspectInfo;
+export type ContainerSummary = Docker.ContainerInfo;
+export type ImageSummary = Docker.ImageInfo;
+export type ImageInspectInfo = Docker.ImageInspectInfo;
+
+export interface ExecSession {
+  /** Raw hijacked stream: multiplexed (8-byte frame headers) unless tty. */
+  stream: Duplex;
+  resize(width: number, height: number): Promise<void>;
+  exitCode(): Promise<number>;
+}
+
+export interface LogOptions { follow: boolean; tail?: number; since?: number; timestamps: boolean }
+
+/** What the shim needs from a container engine. */
+export interface Engine {
+  version(): Promise<{ version: string; apiVersion: string }>;
+  create(opts: ContainerCreateOptions): Promise<string>;
+  start(id: string): Promise<void>;
+  stop(id: string, timeoutSeconds: number): Promise<void>;
+  remove(id: string): Promise<void>;
+  rename(id: string, name: string): Promise<void>;
+  inspect(id: string): Promise<ContainerInspectInfo>;
+  /** Containers (running or not) that carry every label given as key=value or key. */
+  list(labels: string[]): Promise<ContainerSummary[]>;
+  update(id: string, resources: Record<string, number>): Promise<void>;
+  exec(id: string, cmd: string[], opts: { tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }): Promise<ExecSession>;
+  logs(id: string, opts: LogOptions): Promise<Readable>;
+  listImages(): Promise<ImageSummary[]>;
+  inspectImage(ref: string): Promise<ImageInspectInfo>;
+  pull(ref: string, auth?: { username: string; password: string }): Promise<void>;
+  removeImage(ref: string): Promise<void>;
+}
+
+/** An Engine over the Docker API socket. */
+export class DockerEngine implements Engine {
+  private readonly docker: Docker;
+
+  constructor(socketPath = "/var/run/docker.sock") {
+    this.docker = new Docker({ socketPath });
+  }
+
+  async version() {
+    const v = await this.docker.version();
+    return { version: v.Version, apiVersion: v.ApiVersion };
+  }
+
+  async create(opts: ContainerCreateOptions) {
+    return (await this.docker.createContainer(opts)).id;
+  }
+
+  async start(id: string) {
+    await this.docker.getContainer(id).start();
+  }
+
+  async stop(id: string, timeoutSeconds: number) {
+    await this.docker.getContainer(id).stop({ t: Math.max(0, Math.floor(timeoutSeconds)) });
+  }
+
+  async remove(id: string) {
+    await this.docker.getContainer(id).remove({ force: true, v: true });
+  }
+
+  async rename(id: string, name: string) {
+    await this.docker.getContainer(id).rename({ name });
+  }
+
+  inspect(id: string) {
+    return this.docker.getContainer(id).inspect();
+  }
+
+  list(labels: string[]) {
+    return this.docker.listContainers({ all: true, filters: { label: labels } });
+  }
+
+  async update(id: string, resources: Record<string, number>) {
+    await this.docker.getContainer(id).update(resources);
+  }
+
+  async exec(id: string, cmd: string[], o: { tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }): Promise<ExecSession> {
+    const exec = await this.docker.getContainer(id).exec({
+      Cmd: cmd,
+      Tty: o.tty,
+      AttachStdin: o.stdin,
+      AttachStdout: o.stdout,
+      AttachStderr: o.stderr,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: o.stdin, Tty: o.tty })) as Duplex;
+    return {
+      stream,
+      resize: async (w, h) => {
+        await exec.resize({ w, h });
+      },
+      exitCode: async () => (await exec.inspect()).ExitCode ?? -1,
+    };
+  }
+
+  async logs(id: string, o: LogOptions): Promise<Readable> {
+    const base = { stdout: true, stderr: true, timestamps: o.timestamps, ...(o.tail !== undefined && { tail: o.tail }), ...(o.since && { since: o.since }) };
+    const c = this.docker.getContainer(id);
+    if (o.follow) return (await c.logs({ ...base, follow: true })) as unknown as Readable;
+    const buf = (await c.logs({ ...base, follow: false })) as unknown as Buffer;
+    return Readable.from([buf]);
+  }
+
+  listImages() {
+    return this.docker.listImages();
+  }
+
+  inspectImage(ref: string) {
+    return this.docker.getImage(ref).inspect();
+  }
+
+  /** Pulls and waits for the end; errors reported inside the progress stream are thrown too. */
+  async pull(ref: string, auth?: { username: string; password: string }) {
+    const stream = await this.docker.pull(ref, auth?.username ? { authconfig: auth } : {});
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+        if (err) return reject(err);
+        const failed = events?.find((e) => e.error || e.errorDetail);
+        if (failed) reject(Object.assign(new Error(failed.errorDetail?.message ?? failed.error), { statusCode: undefined }));
+        else resolve();
+      });
+    });
+  }
+
+  async removeImage(ref: string) {
+    await this.docker.getImage(ref).remove({});
+  }
+}
