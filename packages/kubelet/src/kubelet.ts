@@ -1,6 +1,10 @@
 /** The kubelet's entry point: hollow nodes, or the real node agent over the runtime shim. */
 import type { Logger } from "@kates/component-base";
+import { RuntimeClient } from "./cri/runtime-client.js";
 import { startHollowNodes } from "./hollow.js";
+import { NodeAgent } from "./node-agent.js";
+import { startKubeletServer } from "./server/index.js";
+import { streamingRuntime } from "./streaming-runtime.js";
 import type { KubeletOptions } from "./options.js";
 
 /** Runs the kubelet until `signal` aborts. */
@@ -20,5 +24,19 @@ export async function run(options: KubeletOptions, log: Logger, signal: AbortSig
     await hollow.done;
     return;
   }
-  throw new Error("the runtime-backed kubelet is not built yet; use --hollow");
+  const runtime = new RuntimeClient(options.runtimeEndpoint);
+  const agent = new NodeAgent(options, log, runtime);
+  const server = await startKubeletServer({
+    host: options.address,
+    port: options.port,
+    runtime: streamingRuntime(runtime),
+    resolvePod: (ns, name) => agent.resolvePod(ns, name),
+    log: log.child({ part: "server" }),
+  });
+  log.info({ port: server.port }, "kubelet server listening");
+  try {
+    await agent.run(signal);
+  } finally {
+    await server.close();
+  }
 }
