@@ -67,8 +67,9 @@ export class Containers {
     this.hostnames.delete(id);
     const pid = (await this.d.engine.inspect(id)).State.Pid;
     if (!pid) return;
+    // A container that already exited (a quick command) has no namespace left to fix.
     await run("nsenter", ["-t", String(pid), "-u", "hostname", hostname]).catch((err) =>
-      this.d.log.warn({ err, container: id }, "could not set the pod's hostname in a pooled sandbox's container"),
+      this.d.log.debug({ err, container: id }, "could not set the pod's hostname in a pooled sandbox's container"),
     );
   }
 
@@ -90,8 +91,11 @@ export class Containers {
     }
   }
 
-  /** Stops every container of a sandbox (for StopPodSandbox), in parallel. */
-  async stopAll(sandboxId: string, timeoutSeconds = 10): Promise<void> {
+  /**
+   * Stops every container of a sandbox (for StopPodSandbox), in parallel. The kubelet has
+   * already given each its grace period; what is left is stopped quickly.
+   */
+  async stopAll(sandboxId: string, timeoutSeconds = 2): Promise<void> {
     const mine = await this.d.engine.list([`${LABEL_SANDBOX_ID}=${sandboxId}`, shimLabel(this.d.shimId)]);
     await Promise.all(mine.filter((c) => c.State === "running").map((c) => this.stop(c.Id, timeoutSeconds).catch(() => undefined)));
   }
