@@ -52,6 +52,7 @@ export interface RunningApiServer {
 }
 
 export async function startApiServer(opts: ApiServerOptions, log: Logger): Promise<RunningApiServer> {
+  configurePodDefaults({ notReadyTolerationSeconds: opts.notReadyTolerationSeconds, unreachableTolerationSeconds: opts.unreachableTolerationSeconds });
   // gRPC's default 4 MiB receive limit fails any list over ~2,500 pods (and the pods watch
   // cache's initial list with it); etcd itself sends up to 2 GiB, as kube-apiserver accepts.
   const etcd = new Etcd3({ hosts: opts.etcdServers, dialTimeout: 5000, grpcOptions: { "grpc.max_receive_message_length": 2 ** 31 - 1 } });
