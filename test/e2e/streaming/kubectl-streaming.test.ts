@@ -153,41 +153,42 @@ async function tcpRoundTrip(port: number, payload: string): Promise<string> {
   });
 }
 
+/** Runs `fn` while `kubectl port-forward ARGS` forwards; failures carry kubectl's output. */
+async function withPortForward(args: string[], ready: string, fn: () => Promise<void>): Promise<void> {
+  const pf = startKubectl(["port-forward", ...args], { server: cp.url, timeoutMs: 60_000 });
+  try {
+    await pf.waitForOutput(ready, 15_000);
+    await fn();
+  } catch (err) {
+    const r = await pf.stop();
+    throw new Error(`${(err as Error).message}\nkubectl port-forward printed:\n${r.stdout}\n${r.stderr}`, { cause: err });
+  }
+  await pf.stop();
+}
+
 describe("kubectl port-forward", () => {
   it("carries HTTP requests to the pod's port (pod/NAME)", async () => {
     const local = await freePort();
-    const pf = startKubectl(["port-forward", "pod/web", `${local}:80`], { server: cp.url, timeoutMs: 60_000 });
-    try {
-      await pf.waitForOutput(`Forwarding from 127.0.0.1:${local} -> 80`, 15_000);
+    await withPortForward(["pod/web", `${local}:80`], `Forwarding from 127.0.0.1:${local} -> 80`, async () => {
       for (const path of ["/a", "/b"]) {
         const res = await fetch(`http://127.0.0.1:${local}${path}`, { headers: { Connection: "close" } });
         expect(await res.text()).toBe(`hello from pod, you asked for ${path}`);
       }
       expect(runtime.portForwards.filter((p) => p.port === 80).length).toBeGreaterThanOrEqual(2);
       expect(runtime.portForwards.every((p) => p.sandbox === "sb-web")).toBe(true);
-    } finally {
-      await pf.stop();
-    }
+    });
   });
 
   it("resolves svc/NAME to the target port and carries raw TCP both ways", async () => {
     const local = await freePort();
-    const pf = startKubectl(["port-forward", "svc/web", `${local}:8080`], { server: cp.url, timeoutMs: 60_000 });
-    try {
-      await pf.waitForOutput(`Forwarding from 127.0.0.1:${local} -> 80`, 15_000);
+    await withPortForward(["svc/web", `${local}:8080`], `Forwarding from 127.0.0.1:${local} -> 80`, async () => {
       const res = await fetch(`http://127.0.0.1:${local}/svc`, { headers: { Connection: "close" } });
       expect(await res.text()).toBe("hello from pod, you asked for /svc");
-    } finally {
-      await pf.stop();
-    }
+    });
     const echo = await freePort();
-    const pf7 = startKubectl(["port-forward", "pod/web", `${echo}:7`], { server: cp.url, timeoutMs: 60_000 });
-    try {
-      await pf7.waitForOutput(`-> 7`, 15_000);
+    await withPortForward(["pod/web", `${echo}:7`], "-> 7", async () => {
       const big = "x".repeat(200_000) + "end";
       expect(await tcpRoundTrip(echo, big)).toBe(big);
-    } finally {
-      await pf7.stop();
-    }
+    });
   });
 });

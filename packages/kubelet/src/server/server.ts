@@ -29,10 +29,14 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
   const { log } = opts;
   const wss = new WebSocketServer({
     noServer: true,
-    handleProtocols: (offered, req) => {
-      const wanted = splitPath(req).route === "portForward" ? [PORT_FORWARD_PROTOCOL] : CHANNEL_PROTOCOLS;
-      return wanted.find((p) => offered.has(p)) ?? false;
+    handleProtocols: (offered) => {
+      return CHANNEL_PROTOCOLS.find((p) => offered.has(p)) ?? false;
     },
+  });
+
+  const portForwardRequests = new WeakSet<IncomingMessage>();
+  wss.on("headers", (headers, req) => {
+    if (portForwardRequests.has(req)) headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_PROTOCOL}`);
   });
 
   const server = createServer((req, res) => {
@@ -86,6 +90,14 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
 
     if (!pod.sandboxId) return rejectUpgrade(socket, 400, "BadRequest", `pod ${podName} has no running sandbox`);
     const sandboxId = pod.sandboxId;
+    // ws refuses "SPDY/3.1+portforward.k8s.io" ('/' is no token character), so we take the
+    // header away from it and answer with it ourselves (see the "headers" listener).
+    const offered = String(req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+    if (!offered.includes(PORT_FORWARD_PROTOCOL)) {
+      return rejectUpgrade(socket, 400, "BadRequest", `port-forward requires the ${PORT_FORWARD_PROTOCOL} subprotocol`);
+    }
+    delete req.headers["sec-websocket-protocol"];
+    portForwardRequests.add(req);
     wss.handleUpgrade(req, socket, head, (ws) => {
       log.debug({ namespace: ns, pod: podName }, "port-forward");
       runPortForwardSession(ws, opts.runtime, sandboxId, podName, log);

@@ -137,6 +137,8 @@ function adler32(b: Buffer): number {
   return ((s << 16) | a) >>> 0;
 }
 
+const SYNC_FLUSH_MARKER = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
+
 /** Compresses header blocks for one direction as a zlib stream of stored blocks. */
 export class HeaderEncoder {
   private started = false;
@@ -153,15 +155,18 @@ export class HeaderEncoder {
       parts.push(Buffer.from([cmf, flg]), dictId);
       this.started = true;
     }
-    for (let off = 0; off < raw.length || off === 0; off += 0xffff) {
+    for (let off = 0; off < raw.length; off += 0xffff) {
       const piece = raw.subarray(off, off + 0xffff);
       const head = Buffer.alloc(5);
       head[0] = 0; // BFINAL 0, BTYPE 00 (stored); we are always byte-aligned here
       head.writeUInt16LE(piece.length, 1);
       head.writeUInt16LE(~piece.length & 0xffff, 3);
       parts.push(head, piece);
-      if (raw.length === 0) break;
     }
+    // End like a sync flush, with an empty stored block: Go's inflater hands out a stored
+    // block's bytes only when it reaches the next block header, and reading past the frame
+    // would poison its stream for every later frame.
+    parts.push(SYNC_FLUSH_MARKER);
     return Buffer.concat(parts);
   }
 }
