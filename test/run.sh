@@ -4,11 +4,16 @@
 # so `npm test -- packages/apiserver` runs one part. The exit code is vitest's.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib/docker.sh"
 
 ensure_packages
 command -v kubectl >/dev/null 2>&1 || log "warning: kubectl is not on PATH; the kubectl compatibility tests will fail"
 ensure_npm_deps
 build
+# Node-agent tests need a Docker engine, the loopback registry and the locally built images (cached).
+ensure_docker
+ensure_registry
+ensure_images
 
 cd "$KATES_ROOT"
 exec npx --no-install vitest run "$@"
