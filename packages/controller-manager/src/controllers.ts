@@ -11,6 +11,11 @@ import { ServiceAccountController } from "./controllers/serviceaccount/serviceac
 import { replicaSetDescriptor } from "./controllers/replicaset/replicaset-descriptor.js";
 import { deploymentDescriptor } from "./controllers/deployment/deployment-descriptor.js";
 import { replicationControllerDescriptor } from "./controllers/replication/replication-controller.js";
+import { jobDescriptor } from "./controllers/job/job-controller.js";
+import { cronJobDescriptor } from "./controllers/cronjob/cronjob-controller.js";
+import { daemonSetDescriptor } from "./controllers/daemonset/daemonset-controller.js";
+import { statefulSetDescriptor } from "./controllers/statefulset/statefulset-controller.js";
+import { volumeDescriptor } from "./controllers/volume/volume-controller.js";
 
 export const CONTROLLERS: ControllerDescriptor[] = [
   { name: "garbagecollector", create: (ctx) => new GarbageCollectorController(ctx) },
@@ -21,6 +26,11 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   replicaSetDescriptor,
   replicationControllerDescriptor,
   deploymentDescriptor,
+  jobDescriptor,
+  cronJobDescriptor,
+  daemonSetDescriptor,
+  statefulSetDescriptor,
+  volumeDescriptor,
 ];
 
 /** Applies --controllers semantics: "*" enables all, "name" one, "-name" disables one. */
