@@ -69,10 +69,11 @@ class TcpForward extends EventEmitter implements PortForwardStream {
 }
 
 /** Builds the fake; `ports` maps a sandbox port to a real 127.0.0.1 port. */
-export function fakeRuntime(logs: FakeLogs, ports: Map<number, number>): StreamingRuntime & { portForwards: { sandbox: string; port: number }[] } {
+export function fakeRuntime(logs: FakeLogs, ports: Map<number, number>): StreamingRuntime & { portForwards: { sandbox: string; port: number }[]; abortedLogs: number } {
   const portForwards: { sandbox: string; port: number }[] = [];
-  return {
+  const rt = {
     portForwards,
+    abortedLogs: 0,
     async *containerLogs(req: ContainerLogsRequest, signal: AbortSignal): AsyncIterable<LogChunk> {
       let lines = logs.lines[req.containerId] ?? [];
       if (req.tailLines >= 0) lines = lines.slice(Math.max(0, lines.length - req.tailLines));
@@ -81,7 +82,10 @@ export function fakeRuntime(logs: FakeLogs, ports: Map<number, number>): Streami
       if (!req.follow) return;
       for (const l of logs.followLines) {
         await sleep(100);
-        if (signal.aborted) return;
+        if (signal.aborted) {
+          rt.abortedLogs++;
+          return;
+        }
         yield { data: fmt(l), stream: "stdout" };
       }
     },
@@ -93,4 +97,5 @@ export function fakeRuntime(logs: FakeLogs, ports: Map<number, number>): Streami
       return new TcpForward(net.connect({ host: "127.0.0.1", port: real ?? 1 }));
     },
   };
+  return rt;
 }

@@ -17,13 +17,11 @@ let cp: ControlPlane;
 let kubelet: KubeletServer;
 let httpServer: http.Server;
 let echoServer: net.Server;
-const runtime = fakeRuntime(
-  {
-    lines: { "c-app": ["line 1", "line 2", "line 3", "line 4", "line 5"], "c-app-prev": ["previous run"], "c-side": ["side car"] },
-    followLines: ["later 1", "later 2", "later 3"],
-  },
-  new Map(),
-);
+const logs = {
+  lines: { "c-app": ["line 1", "line 2", "line 3", "line 4", "line 5"], "c-app-prev": ["previous run"], "c-side": ["side car"] },
+  followLines: ["later 1", "later 2", "later 3"],
+};
+let runtime: ReturnType<typeof fakeRuntime>;
 
 const k = (args: string[], input?: string): Promise<KubectlResult> => kubectl(["--request-timeout=20s", ...args], { server: cp.url, input, timeoutMs: 30_000 });
 const ok = (r: KubectlResult) => { expect(r.code, `kubectl failed:\n${r.stderr}\n${r.stdout}`).toBe(0); return r.stdout; };
@@ -48,11 +46,11 @@ beforeAll(async () => {
   echoServer = net.createServer((s) => s.pipe(s));
   const [httpPort, echoPort] = [await listen(httpServer), await listen(echoServer)];
   const ports = new Map([[80, httpPort], [7, echoPort]]);
-  Object.assign(runtime, fakeRuntime({ lines: {}, followLines: [] }, ports), { containerLogs: runtime.containerLogs });
+  runtime = fakeRuntime(logs, ports);
 
   cp = await startControlPlane({ etcdMembers: 1, name: "streaming-e2e" });
   kubelet = await startKubeletServer({
-    host: "127.0.0.1", port: 0, runtime, log: newLogger("kubelet-server", "warn"),
+    host: "127.0.0.1", port: 0, runtime, log: newLogger("kubelet-server", "error"),
     resolvePod: (ns, name) => pods.get(`${ns}/${name}`),
   });
   await api("POST", "/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: "fake-node" } });
@@ -99,6 +97,20 @@ describe("kubectl logs", () => {
     await f.waitForOutput("later 3\n", 5_000);
     const r = await f.stop();
     expect(r.stdout).toBe("line 1\nline 2\nline 3\nline 4\nline 5\nlater 1\nlater 2\nlater 3\n");
+  });
+
+  it("stops reading the container's log when kubectl goes away", async () => {
+    logs.followLines.push(...Array.from({ length: 30 }, (_, i) => `slow ${i}`));
+    try {
+      const f = startKubectl(["logs", "-f", "web"], { server: cp.url, timeoutMs: 30_000 });
+      await f.waitForOutput("slow 0\n", 5_000);
+      const before = runtime.abortedLogs;
+      await f.stop();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(runtime.abortedLogs).toBe(before + 1);
+    } finally {
+      logs.followLines.splice(3);
+    }
   });
 
   it("reports Kubernetes' errors for a bad container and an unscheduled pod", async () => {
@@ -177,6 +189,20 @@ describe("kubectl port-forward", () => {
       expect(runtime.portForwards.filter((p) => p.port === 80).length).toBeGreaterThanOrEqual(2);
       expect(runtime.portForwards.every((p) => p.sandbox === "sb-web")).toBe(true);
     });
+  });
+
+  it("reports a refused connection on the error stream and keeps forwarding", async () => {
+    const local = await freePort();
+    const pf = startKubectl(["port-forward", "pod/web", `${local}:81`], { server: cp.url, timeoutMs: 60_000 });
+    try {
+      await pf.waitForOutput("-> 81", 15_000);
+      await fetch(`http://127.0.0.1:${local}/`).then((r) => r.text()).catch(() => "");
+      const deadline = Date.now() + 5_000;
+      while (!pf.stderr().includes("error forwarding port 81") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(pf.stderr()).toContain("error forwarding port 81 to pod web");
+    } finally {
+      await pf.stop();
+    }
   });
 
   it("resolves svc/NAME to the target port and carries raw TCP both ways", async () => {
