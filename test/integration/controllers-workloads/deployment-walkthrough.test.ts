@@ -195,3 +195,18 @@ describe("ReplicaSet and ReplicationController", () => {
     expect(pod.metadata.ownerReferences?.[0]).toMatchObject({ apiVersion: "v1", kind: "ReplicationController", name: "legacy" });
   });
 });
+
+describe("progress deadline", () => {
+  it("rollout status fails once a stuck rollout exceeds progressDeadlineSeconds", async () => {
+    const d = JSON.parse(deploymentYaml("deadline", 2)) as Deployment;
+    d.spec!.progressDeadlineSeconds = 2;
+    d.spec!.template.spec!.containers[0]!.image = "nginx:1.24.0-does-not-exist";
+    await kubectl(["apply", "-f", "-"], JSON.stringify(d));
+    const status = await kubectl(["rollout", "status", "deployment/deadline"]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain(`error: deployment "deadline" exceeded its progress deadline`);
+    const describe = (await kubectl(["describe", "deploy", "deadline"])).stdout;
+    expect(describe).toMatch(/Progressing\s+False\s+ProgressDeadlineExceeded/);
+    expect(describe).toMatch(/Available\s+False\s+MinimumReplicasUnavailable/);
+  });
+});
