@@ -27,6 +27,12 @@ class FakeExec extends EventEmitter implements ExecStream {
     } else if ("stdin" in req) {
       if (this.cmd[0] === "cat") this.emit("stdout", req.stdin);
       else this.stdinBuf.push(req.stdin);
+    } else if ("resize" in req) {
+      // "size" reports the first terminal size kubectl sends (exec -t), then exits.
+      if (this.cmd[0] === "size") {
+        this.emit("stdout", Buffer.from(`size ${req.resize.width}x${req.resize.height}\n`));
+        this.exit(0);
+      }
     } else if ("closeStdin" in req) {
       if (this.cmd[0] === "cat") this.exit(0);
     }
@@ -50,7 +56,7 @@ class FakeExec extends EventEmitter implements ExecStream {
     } else if (cmd === "warn") {
       this.emit("stderr", Buffer.from("oops\n"));
       this.exit(0);
-    } else if (cmd !== "cat") {
+    } else if (cmd !== "cat" && cmd !== "size") {
       this.emit("error", new Error(`executable file not found in $PATH: ${cmd}`));
     }
   }

@@ -2,12 +2,13 @@
 // on real etcd) to the kubelet's streaming server, run in-process over a fake runtime: this
 // checks the wire path end to end (kubectl's WebSocket/SPDY framing, the apiserver's proxying
 // and upgrade pipe, the kubelet server's protocol handling) without containers.
+import { execFile } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
-import { kubectl, startKubectl, type KubectlResult } from "../../harness/kubectl.js";
+import { kubeconfigFor, kubectl, startKubectl, type KubectlResult } from "../../harness/kubectl.js";
 import { freePort } from "../../harness/ports.js";
 import { newLogger } from "@kates/component-base";
 import { startKubeletServer, type KubeletServer, type ResolvedPod } from "../../../packages/kubelet/src/server/index.js";
@@ -143,6 +144,15 @@ describe("kubectl exec", () => {
     const r = await k(["exec", "web", "--", "sh", "-c", "exit 3"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("command terminated with exit code 3");
+  });
+
+  it("sends the terminal size with -it", async () => {
+    // script(1) gives kubectl a pseudo-terminal, so it really enters TTY mode.
+    const cmd = `stty cols 100 rows 30; kubectl --kubeconfig=${kubeconfigFor(cp.url)} --request-timeout=20s exec -it web -- size`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile("script", ["-qec", cmd, "/dev/null"], { timeout: 30_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    expect(out).toContain("size 100x30");
   });
 
   it("prints the runtime's error and the server's errors", async () => {
