@@ -100,3 +100,12 @@ ensure_images() {
   as_root env KATES_REGISTRY="$KATES_REGISTRY" KATES_DOCKER_STATE="$KATES_DOCKER_STATE" \
     bash "$KATES_ROOT/deploy/images/build.sh" || die "building images failed"
 }
+
+# remove_kates_containers force-removes every container a runtime shim made (sandboxes,
+# containers and idle pooled sandboxes), by label; for `npm run down` and failed test runs.
+remove_kates_containers() {
+  docker_ok || return 0
+  local ids
+  ids="$(docker ps -aq --filter label=io.kates.managed=true)"
+  [[ -z "$ids" ]] || { log "removing $(wc -w <<<"$ids") kates containers"; docker rm -f -v $ids >/dev/null; }
+}

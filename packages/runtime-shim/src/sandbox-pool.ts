@@ -91,6 +91,7 @@ export class SandboxPool {
         try {
           this.ready.push(await this.createOne());
         } catch (err) {
+          if (this.stopped) break;
           this.log.warn({ err }, "could not start a pooled sandbox; retrying in 2s");
           await new Promise((r) => setTimeout(r, 2000));
         }
