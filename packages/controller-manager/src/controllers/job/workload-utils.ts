@@ -7,7 +7,7 @@
  * they can move there once both sets of controllers have landed.
  */
 import { createHash } from "node:crypto";
-import { findResource, type KObject, type OwnerReference, type Pod, type PodTemplateSpec, type ResourceInfo } from "@kates/api";
+import { findResource, isConflict, type KObject, type OwnerReference, type Pod, type PodTemplateSpec, type ResourceInfo } from "@kates/api";
 import { runWorkers, waitForCacheSync, type DeleteCallOptions, type EventType, type Logger, type RestClient, type WorkQueue } from "@kates/client";
 
 /** The resources these controllers read and write. */
@@ -149,5 +149,15 @@ export async function runQueue(
   log: Logger,
 ): Promise<void> {
   if (!(await waitForCacheSync(signal, ...informers))) return;
-  await runWorkers(queue, workers, sync, signal, log);
+  // A conflict only means our cache was behind our own last write: retry soon, quietly.
+  const quiet = async (key: string) => {
+    try {
+      await sync(key);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      log.debug({ key }, "conflict, retrying with a fresher cache");
+      queue.addAfter(key, 50);
+    }
+  };
+  await runWorkers(queue, workers, quiet, signal, log);
 }
