@@ -188,8 +188,7 @@ export class PodSyncer {
     if (policy !== "Always") {
       const present = await this.runtime.imageStatus(image);
       if (present) {
-        if (hints.waiting.has(c.name)) this.recorder.event(pod, "Normal", "Pulled", `Container image "${image}" already present on machine`);
-        else this.recorder.event(pod, "Normal", "Pulled", `Container image "${image}" already present on machine`);
+        this.recorder.event(pod, "Normal", "Pulled", `Container image "${image}" already present on machine`);
         return true;
       }
       if (policy === "Never") {
