@@ -89,6 +89,25 @@ describe("garbage collector", () => {
     await gone(() => configmaps().get("fg-owner"), 10_000, "fg-owner");
   });
 
+  it("foreground cascades through a chain: grandchild, then child, then owner", async () => {
+    const a = await configmaps().create(configMap("chain-a"));
+    const b = await configmaps().create(configMap("chain-b", [ownerRef(a, { blockOwnerDeletion: true })]));
+    await configmaps().create(configMap("chain-c", [ownerRef(b, { blockOwnerDeletion: true })]));
+    const ac = new AbortController();
+    const order: string[] = [];
+    const watching = (async () => {
+      for await (const ev of configmaps().watch({ resourceVersion: (await configmaps().list()).metadata.resourceVersion, signal: ac.signal })) {
+        if (ev.type === "DELETED" && ev.object.metadata.name?.startsWith("chain-")) order.push(ev.object.metadata.name);
+        if (order.length === 3) break;
+      }
+    })();
+    await configmaps().delete("chain-a", { propagationPolicy: "Foreground" });
+    await until(() => (order.length === 3 ? true : undefined), 10_000, "chain deleted");
+    ac.abort();
+    await watching.catch(() => undefined);
+    expect(order).toEqual(["chain-c", "chain-b", "chain-a"]);
+  });
+
   it("orphan: dependents lose the reference and survive the owner", async () => {
     const owner = await configmaps().create(configMap("or-owner"));
     await configmaps().create(configMap("or-dep", [ownerRef(owner, { blockOwnerDeletion: true, controller: true })]));

@@ -132,8 +132,9 @@ export class GarbageCollectorController implements Controller {
     if (!refs.length || obj.metadata.deletionTimestamp) return;
     const states = new Map<string, OwnerState>();
     for (const ref of refs) states.set(ref.uid, await this.ownerState(obj, ref));
-    const action = decideDependent(obj, (ref) => states.get(ref.uid)!);
     const key = gcKey(ri, obj);
+    const hasDependents = !!obj.metadata.uid && this.graph.dependentsOf(obj.metadata.uid).length > 0;
+    const action = decideDependent(obj, (ref) => states.get(ref.uid)!, hasDependents);
     if (action.kind === "removeOwnerReferences") {
       await this.removeOwnerReferences(key, action.uids);
     } else if (action.kind === "delete") {

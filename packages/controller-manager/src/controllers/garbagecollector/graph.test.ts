@@ -22,8 +22,11 @@ describe("decideDependent", () => {
     expect(decideDependent(obj("d", "d1", [ref("a"), ref("b")]), states({ a: "dangling", b: "dangling" }))).toEqual({ kind: "delete", propagationPolicy: "Background" });
   });
 
-  it("deletes in the foreground when an owner waits for it", () => {
-    expect(decideDependent(obj("d", "d1", [ref("a"), ref("b")]), states({ a: "waiting", b: "dangling" }))).toEqual({ kind: "delete", propagationPolicy: "Foreground" });
+  it("deletes in the foreground when an owner waits for it and it has dependents itself", () => {
+    const d = obj("d", "d1", [ref("a"), ref("b")]);
+    expect(decideDependent(d, states({ a: "waiting", b: "dangling" }), true)).toEqual({ kind: "delete", propagationPolicy: "Foreground" });
+    // A leaf (a pod) needs no foregroundDeletion finalizer of its own.
+    expect(decideDependent(d, states({ a: "waiting", b: "dangling" }), false)).toEqual({ kind: "delete", propagationPolicy: "Background" });
   });
 
   it("drops the reference to a waiting owner when another owner is solid", () => {

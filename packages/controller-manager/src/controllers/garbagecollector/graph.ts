@@ -26,10 +26,11 @@ export type DependentAction =
 /**
  * Decides a dependent's fate from its owners' states: kept while any owner is solid (but
  * references to gone or foreground-deleting owners are dropped so those owners stop
- * waiting on it); deleted when none is solid, in the foreground if an owner waits for it,
- * so that its own blocking dependents go before it does.
+ * waiting on it); deleted when none is solid. The deletion is in the foreground when an
+ * owner waits for it and it has dependents of its own (so they go first, recursively);
+ * a leaf needs no foregroundDeletion finalizer and is deleted in the background.
  */
-export function decideDependent(obj: KObject, stateOf: (ref: OwnerReference) => OwnerState): DependentAction {
+export function decideDependent(obj: KObject, stateOf: (ref: OwnerReference) => OwnerState, hasDependents = false): DependentAction {
   const refs = obj.metadata.ownerReferences ?? [];
   if (!refs.length || obj.metadata.deletionTimestamp) return { kind: "none" };
   const states = refs.map((ref) => ({ ref, state: stateOf(ref) }));
@@ -37,7 +38,8 @@ export function decideDependent(obj: KObject, stateOf: (ref: OwnerReference) => 
     const drop = states.filter((s) => s.state !== "solid").map((s) => s.ref.uid);
     return drop.length ? { kind: "removeOwnerReferences", uids: drop } : { kind: "none" };
   }
-  return { kind: "delete", propagationPolicy: states.some((s) => s.state === "waiting") ? "Foreground" : "Background" };
+  const waiting = states.some((s) => s.state === "waiting");
+  return { kind: "delete", propagationPolicy: waiting && hasDependents ? "Foreground" : "Background" };
 }
 
 /** What to do with an owner that has a deletionTimestamp. */
