@@ -8,7 +8,7 @@
 import { findResource, isConflict, isNotFound, type Lease, type Node, type Pod } from "@kates/api";
 import { Informer, RestClient, WorkQueue, objectKey, runWorkers, splitKey } from "@kates/client";
 import { newLogger, type Logger } from "@kates/component-base";
-import { sleep } from "./sleep.js";
+import { sleep } from "@kates/component-base";
 import { hollowPodStatus, needsHollowStatus } from "./hollow-pod-status.js";
 import { NODE_LEASE_NAMESPACE, NodeLease } from "./node-lease.js";
 import { registerNode, updateNodeStatus } from "./node-registration.js";

@@ -18,7 +18,7 @@ import { computePodStatus, statusChanged } from "./pod-status.js";
 import { PodSyncer } from "./pod-sync.js";
 import { ProbeManager, defaultProbeRunner } from "./probes.js";
 import { fromContainerStatus, normalize, type PodRuntimeState } from "./runtime-state.js";
-import { sleep } from "./sleep.js";
+import { sleep } from "@kates/component-base";
 import { cleanupPodDir, type VolumeSource } from "./volumes.js";
 
 /** First non-internal IPv4 address of the host. */
