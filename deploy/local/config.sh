@@ -26,3 +26,23 @@ initial_cluster() {
 # Markers found in each process's command line; see pid_running.
 etcd_marker() { echo "--data-dir=$KATES_STATE_DIR/etcd-$1"; }
 apiserver_marker() { echo "$APISERVER_MAIN"; }
+
+# The node daemons and the rest of the control plane (one host: this machine is the node).
+KATES_NODE_NAME="${KATES_NODE_NAME:-$(hostname | tr '[:upper:]_' '[:lower:]-')}"
+KATES_KUBELET_PORT="${KATES_KUBELET_PORT:-10250}"
+KATES_SHIM_SOCKET="$KATES_STATE_DIR/runtime-shim.sock"
+# name|entry script, in start order; down stops them in reverse.
+KATES_DAEMONS=(
+  "runtime-shim|$KATES_ROOT/packages/runtime-shim/dist/main.js"
+  "kubelet|$KATES_ROOT/packages/kubelet/dist/main.js"
+  "controller-manager|$KATES_ROOT/packages/controller-manager/dist/main.js"
+  "scheduler|$KATES_ROOT/packages/scheduler/dist/main.js"
+)
+daemon_args() {
+  case "$1" in
+    runtime-shim) echo "--listen=unix://$KATES_SHIM_SOCKET --state-dir=$KATES_STATE_DIR/runtime-shim --shim-id=local" ;;
+    kubelet) echo "--server=$KATES_SERVER_URL --node-name=$KATES_NODE_NAME --node-ip=127.0.0.1 --address=127.0.0.1 --port=$KATES_KUBELET_PORT --runtime-endpoint=unix://$KATES_SHIM_SOCKET --root-dir=$KATES_STATE_DIR/kubelet" ;;
+    controller-manager) echo "--server=$KATES_SERVER_URL --health-port=10257" ;;
+    scheduler) echo "--server=$KATES_SERVER_URL --health-port=10259" ;;
+  esac
+}

@@ -4,9 +4,19 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$KATES_ROOT/deploy/lib/process.sh"
+source "$KATES_ROOT/deploy/lib/docker.sh"
 source "$KATES_ROOT/deploy/local/config.sh"
 
 if [[ -d "$KATES_STATE_DIR" ]]; then
+  # Node and control-plane daemons first (reverse start order), then their containers.
+  for ((d = ${#KATES_DAEMONS[@]} - 1; d >= 0; d--)); do
+    entry="${KATES_DAEMONS[$d]}" name="${KATES_DAEMONS[$d]%%|*}"
+    if [[ -f "$KATES_STATE_DIR/$name.pid" ]]; then
+      log "stopping $name"
+      stop_pidfile "$KATES_STATE_DIR/$name.pid" "${entry#*|}" 10
+    fi
+  done
+  docker_ok && remove_kates_containers
   # Stop the apiserver before etcd so it does not log a storm of connection errors.
   if [[ -f "$KATES_STATE_DIR/apiserver.pid" ]]; then
     log "stopping apiserver"
@@ -24,6 +34,15 @@ if [[ -d "$KATES_STATE_DIR" ]]; then
   log "removed $KATES_STATE_DIR"
 else
   log "nothing running ($KATES_STATE_DIR does not exist)"
+fi
+
+# The registry and dockerd we started go too; the built images stay cached under
+# /var/lib/kates (`npm run down -- --purge` removes them as well).
+stop_registry
+stop_docker
+if [[ "${1:-}" == "--purge" ]]; then
+  rm -rf /var/lib/kates
+  log "removed /var/lib/kates (image cache, registry storage, docker state)"
 fi
 
 node "$KATES_ROOT/deploy/lib/kubeconfig.mjs" remove

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# `npm start`: install what is missing, build, and run a local control plane in the
-# background on loopback (3-member etcd cluster + apiserver), then point kubectl at it.
+# `npm start`: install what is missing, build, and run a one-host cluster in the background
+# on loopback: a 3-member etcd cluster, the apiserver, the controller-manager and scheduler,
+# and this machine as a node (Docker, the runtime shim and the kubelet); then point kubectl
+# at it and run something on it.
 # Running it again starts only what is not running, so it is safe to repeat.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$KATES_ROOT/deploy/lib/process.sh"
+source "$KATES_ROOT/deploy/lib/docker.sh"
 source "$KATES_ROOT/deploy/local/config.sh"
 
 ensure_packages
 ensure_npm_deps
 build
+ensure_docker
+ensure_registry
+ensure_images
 [[ -f "$APISERVER_MAIN" ]] || die "$APISERVER_MAIN is missing after the build"
 
 mkdir -p "$KATES_STATE_DIR"
@@ -69,7 +75,26 @@ if ! apiserver_ready; then
   die "apiserver did not become ready at $KATES_SERVER_URL/readyz (log: $KATES_STATE_DIR/apiserver.log); \`npm run down\` cleans up"
 fi
 
-# 3. kubeconfig: merge the kates context and make it current.
+# 3. The other daemons. Each is restarted when the build produced newer code than it runs.
+for entry in "${KATES_DAEMONS[@]}"; do
+  name="${entry%%|*}" main="${entry#*|}"
+  [[ -f "$main" ]] || die "$main is missing after the build"
+  pidfile="$KATES_STATE_DIR/$name.pid"
+  if pid_running "$pidfile" "$main" && [[ -n "$(find "$KATES_ROOT"/packages/*/dist -name '*.js' -newer "$pidfile" -print -quit 2>/dev/null)" ]]; then
+    log "the build changed since $name started; restarting it"
+    stop_pidfile "$pidfile" "$main" 10
+  fi
+  pid_running "$pidfile" "$main" && continue
+  log "starting $name"
+  # shellcheck disable=SC2046
+  start_detached "$pidfile" "$KATES_STATE_DIR/$name.log" node "$main" $(daemon_args "$name")
+  started=1
+  if [[ "$name" == runtime-shim ]]; then
+    wait_until 30 test -S "$KATES_SHIM_SOCKET" || die "the runtime shim did not open $KATES_SHIM_SOCKET (log: $KATES_STATE_DIR/$name.log)"
+  fi
+done
+
+# 4. kubeconfig: merge the kates context and make it current.
 kubeconfig="$(node "$KATES_ROOT/deploy/lib/kubeconfig.mjs" merge --server "$KATES_SERVER_URL")"
 log "kubeconfig: context 'kates' is current in $kubeconfig"
 
@@ -79,15 +104,25 @@ else
   log "control plane was already running; nothing to start"
 fi
 
-# 4. Show it working with the real client (our own cache dir, so we leave no files in ~/.kube).
+# 5. Show it working with the real client (our own cache dir, so we leave no files in ~/.kube):
+#    the node is Ready, and a Deployment of nginx runs on it.
 if command -v kubectl >/dev/null 2>&1; then
   kc=(kubectl --kubeconfig="$kubeconfig" --context=kates --cache-dir="$KATES_STATE_DIR/kubectl-cache" --request-timeout=10s)
+  wait_until 30 "${kc[@]}" wait --for=condition=Ready "node/$KATES_NODE_NAME" --timeout=5s >/dev/null 2>&1 || log "node $KATES_NODE_NAME is not Ready yet (log: $KATES_STATE_DIR/kubelet.log)"
   echo
-  echo "\$ kubectl get namespaces"
-  "${kc[@]}" get namespaces || true
+  echo "\$ kubectl get nodes -o wide"
+  "${kc[@]}" get nodes -o wide || true
+  if ! "${kc[@]}" get deployment hello >/dev/null 2>&1; then
+    echo
+    echo "\$ kubectl create deployment hello --image=nginx:1.24.0 --replicas=2"
+    "${kc[@]}" create deployment hello --image=nginx:1.24.0 --replicas=2 || true
+  fi
   echo
-  echo "\$ kubectl get svc"
-  "${kc[@]}" get svc || true
+  echo "\$ kubectl rollout status deployment/hello --timeout=90s"
+  "${kc[@]}" rollout status deployment/hello --timeout=90s || true
+  echo
+  echo "\$ kubectl get pods -o wide"
+  "${kc[@]}" get pods -o wide || true
 else
   echo
   echo "\$ GET $KATES_SERVER_URL/api/v1/namespaces"
@@ -97,9 +132,11 @@ fi
 
 cat <<MSG
 
-kates is running in the background:
-  apiserver  $KATES_SERVER_URL   (log: $KATES_STATE_DIR/apiserver.log)
-  etcd       $(etcd_endpoints)
+kates is running in the background (logs in $KATES_STATE_DIR):
+  apiserver           $KATES_SERVER_URL
+  etcd                $(etcd_endpoints)
+  controller-manager  scheduler
+  node $KATES_NODE_NAME  kubelet on 127.0.0.1:$KATES_KUBELET_PORT, runtime shim on $KATES_SHIM_SOCKET (Docker)
   kubectl    uses context 'kates' from $kubeconfig
 Stop it and remove everything it made with:  npm run down
 MSG
