@@ -2,7 +2,7 @@
 // reported Running/Ready by hollow kubelets, so this checks the controllers against the
 // real components rather than fake-kubelet.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findResource, type Deployment, type Pod } from "@kates/api";
+import { findResource, type Deployment, type Pod, type ReplicaSet } from "@kates/api";
 import { RestClient } from "@kates/client";
 import { newLogger } from "@kates/component-base";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
@@ -64,4 +64,32 @@ describe("Deployment on hollow nodes", () => {
     expect(d.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("3");
     expect(d.status).toMatchObject({ replicas: 9, updatedReplicas: 9, readyReplicas: 9, availableReplicas: 9 });
   });
+
+  it("holds a paused rollout, still scales it, and rolls out on resume", async () => {
+    const replicaSets = rest.resource<ReplicaSet>(findResource("apps", "v1", "replicasets")!, "default");
+    const setsOf = async () => (await replicaSets.list({ labelSelector: "app=web" })).items;
+    const before = (await setsOf()).length;
+    expect((await kubectl(["rollout", "pause", "deployment/web"])).code).toBe(0);
+    await kubectl(["set", "image", "deployment/web", "nginx=nginx:1.25.0"]);
+    await kubectl(["scale", "deployment/web", "--replicas=4"]);
+    const deployments = rest.resource<Deployment>(findResource("apps", "v1", "deployments")!, "default");
+    await until(async () => (await deployments.get("web")).status?.replicas === 4);
+    expect((await setsOf()).length).toBe(before);
+    const paused = (await kubectl(["describe", "deploy", "web"])).stdout;
+    expect(paused).toMatch(/Progressing\s+Unknown\s+DeploymentPaused/);
+    await kubectl(["rollout", "resume", "deployment/web"]);
+    const status = await kubectl(["rollout", "status", "deployment/web"]);
+    expect(status.stdout).toContain(`deployment "web" successfully rolled out`);
+    const d = await deployments.get("web");
+    expect(d.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("4");
+    expect(d.status).toMatchObject({ replicas: 4, updatedReplicas: 4, availableReplicas: 4 });
+  });
 });
+
+async function until(cond: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
