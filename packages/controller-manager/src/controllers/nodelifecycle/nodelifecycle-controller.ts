@@ -32,6 +32,7 @@ const PODS = find("pods");
 /** Where kubelets keep their heartbeat Leases. */
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
+const taintId = (t: Taint) => `${t.key}=${t.value ?? ""}:${t.effect}`;
 const hasNoExecute = (node: Node | undefined) => !!node?.spec?.taints?.some((t) => t.effect === "NoExecute");
 
 /** The node lifecycle controller (see the file header). */
@@ -42,7 +43,8 @@ export class NodeLifecycleController implements Controller {
   private readonly pods: Informer<Pod>;
   private readonly podsByNode = new Map<string, Set<string>>();
   private readonly health: NodeHealthTracker;
-  private readonly taintFirstSeen = new Map<string, number>();
+  private readonly taintFirstSeen = new Map<string, Map<string, number>>();
+  private readonly evictionTimers = new Map<string, number>();
   private readonly recorder: EventRecorder;
   private readonly log: Logger;
 
@@ -93,7 +95,11 @@ export class NodeLifecycleController implements Controller {
   /** Health, taints and evictions of one node. */
   async syncNode(name: string): Promise<void> {
     let node = this.nodes.lister.get(undefined, name);
-    if (!node) return this.deleteOrphanedPods(name);
+    if (!node) {
+      this.evictionTimers.delete(name);
+      this.taintFirstSeen.delete(name);
+      return this.deleteOrphanedPods(name);
+    }
     const now = Date.now();
     if (this.health.stale(node, this.leases.lister.get(NODE_LEASE_NAMESPACE, name), now)) {
       const conditions = unknownConditions(node, new Date(now));
@@ -121,14 +127,19 @@ export class NodeLifecycleController implements Controller {
   private async evictPods(node: Node, now: number): Promise<void> {
     const name = node.metadata.name!;
     const taints = (node.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
-    for (const k of [...this.taintFirstSeen.keys()]) {
-      if (k.startsWith(`${name}|`) && !taints.some((t) => k === this.taintId(name, t))) this.taintFirstSeen.delete(k);
+    if (!taints.length) {
+      this.taintFirstSeen.delete(name);
+      return;
     }
-    if (!taints.length) return;
+    // When each taint without timeAdded was first seen: its toleration clock starts there.
+    const seen = this.taintFirstSeen.get(name) ?? new Map<string, number>();
+    const ids = new Set(taints.map(taintId));
+    for (const id of seen.keys()) if (!ids.has(id)) seen.delete(id);
+    this.taintFirstSeen.set(name, seen);
     const firstSeen = (t: Taint) => {
-      const id = this.taintId(name, t);
-      if (!this.taintFirstSeen.has(id)) this.taintFirstSeen.set(id, now);
-      return this.taintFirstSeen.get(id)!;
+      const id = taintId(t);
+      if (!seen.has(id)) seen.set(id, now);
+      return seen.get(id)!;
     };
     let next: number | undefined;
     for (const key of this.podsByNode.get(name) ?? []) {
@@ -140,11 +151,14 @@ export class NodeLifecycleController implements Controller {
       if (at <= now) await this.evict(pod, name);
       else next = Math.min(next ?? Infinity, at);
     }
-    if (next !== undefined) this.queue.addAfter(name, next - now + 5);
-  }
-
-  private taintId(node: string, t: Taint): string {
-    return `${node}|${t.key}|${t.value ?? ""}|${t.effect}`;
+    // One timer per node and deadline: the periodic sync already runs every node each
+    // period, so re-arming on every sync would pile up timers for long tolerations.
+    const armed = this.evictionTimers.get(name);
+    if (armed !== undefined && armed <= now) this.evictionTimers.delete(name);
+    if (next !== undefined && (this.evictionTimers.get(name) ?? Infinity) > next) {
+      this.evictionTimers.set(name, next);
+      this.queue.addAfter(name, next - now + 5);
+    }
   }
 
   private async evict(pod: Pod, node: string): Promise<void> {
