@@ -4,7 +4,7 @@
  */
 import type { EtcdDirect } from "./etcd-direct.js";
 import type { BenchHttpClient } from "./http-client.js";
-import { podManifest, type PodManifest } from "./pods.js";
+import { podManifest, type PodManifest } from "./pod-manifest.js";
 import { concurrent, sequential, summarize, type Summary, type Throughput } from "./stats.js";
 
 /** Sizes of the CRUD phase. */

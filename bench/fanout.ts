@@ -4,7 +4,7 @@
  * the event (0 when the event beat the response), and also from the moment the PUT was sent.
  */
 import type { BenchHttpClient } from "./http-client.js";
-import { podManifest, type PodManifest } from "./pods.js";
+import { podManifest, type PodManifest } from "./pod-manifest.js";
 import { now, summarize, type Summary } from "./stats.js";
 import { WatcherSet } from "./watchers.js";
 

@@ -5,7 +5,7 @@
  */
 import type { EtcdDirect } from "./etcd-direct.js";
 import type { BenchHttpClient } from "./http-client.js";
-import { podManifest } from "./pods.js";
+import { podManifest } from "./pod-manifest.js";
 import { now, pool, sequential, summarize, type Summary } from "./stats.js";
 
 export interface ListResults {
