@@ -71,6 +71,7 @@ describe("a dead kubelet process", () => {
     }, 20_000, `replacements for ${victim}'s pods Running\n${children.get("controller-manager")!.out.toString().slice(-3000)}`);
     const elapsed = Date.now() - killedAt;
     console.log(`replaced ${counts.get(victim)} pods of dead node ${victim} in ${elapsed} ms`);
+    if (process.env.KATES_TEST_TIMELINE) console.log(killedAt, children.get("controller-manager")!.out.toString().split("\n").filter((l) => /evicted|stopped posting|condition taints/.test(l)).join("\n"));
     expect(elapsed).toBeLessThan(10_000);
     const node = await nodes.get(victim);
     expect(node.spec?.taints?.map((t) => `${t.key}:${t.effect}`).sort()).toEqual(["node.kubernetes.io/unreachable:NoExecute", "node.kubernetes.io/unreachable:NoSchedule"]);

@@ -17,6 +17,15 @@ describe("NodeHealthTracker", () => {
     expect(h.stale(node(), lease("t2"), 9001)).toBe(true);
   });
 
+  it("reports the deadline of the last observed heartbeat", () => {
+    const h = new NodeHealthTracker(4000);
+    expect(h.deadline("n1")).toBeUndefined();
+    h.stale(node(), lease("t1"), 1000);
+    expect(h.deadline("n1")).toBe(5000);
+    h.stale(node(), lease("t2"), 2500);
+    expect(h.deadline("n1")).toBe(6500);
+  });
+
   it("treats a node without a lease like one whose lease never changes", () => {
     const h = new NodeHealthTracker(1000);
     expect(h.stale(node(), undefined, 0)).toBe(false);

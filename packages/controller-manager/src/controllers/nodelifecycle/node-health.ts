@@ -29,6 +29,12 @@ export class NodeHealthTracker {
     return now - prev.at > this.gracePeriodMs;
   }
 
+  /** When the node goes stale unless a heartbeat arrives first (epoch ms), if known. */
+  deadline(name: string): number | undefined {
+    const prev = this.seen.get(name);
+    return prev && prev.at + this.gracePeriodMs;
+  }
+
   /** Forgets a deleted node. */
   forget(name: string): void {
     this.seen.delete(name);

@@ -61,6 +61,15 @@ export class NodeLifecycleController implements Controller {
       this.health.forget(n.metadata.name!);
       this.queue.add(objectKey(n));
     });
+    // Heartbeats are timed when they arrive, not at the next periodic sync, so that a dead
+    // node is noticed grace (not grace + period) after its last renewal.
+    const onLease = (lease: Lease) => {
+      if (lease.metadata.namespace !== NODE_LEASE_NAMESPACE) return;
+      const node = this.nodes.lister.get(undefined, lease.metadata.name!);
+      if (node) this.health.stale(node, lease, Date.now());
+    };
+    this.leases.on("add", onLease);
+    this.leases.on("update", (_old, l) => onLease(l));
     this.pods.on("add", (p) => this.indexPod(undefined, p));
     this.pods.on("update", (old, p) => this.indexPod(old, p));
     this.pods.on("delete", (p) => this.indexPod(p, undefined));
@@ -101,7 +110,11 @@ export class NodeLifecycleController implements Controller {
       return this.deleteOrphanedPods(name);
     }
     const now = Date.now();
-    if (this.health.stale(node, this.leases.lister.get(NODE_LEASE_NAMESPACE, name), now)) {
+    const stale = this.health.stale(node, this.leases.lister.get(NODE_LEASE_NAMESPACE, name), now);
+    // A node about to go stale is checked right at its deadline, not up to a period later.
+    const deadline = this.health.deadline(name);
+    if (!stale && deadline !== undefined && deadline - now < this.ctx.options.nodeMonitorPeriodMs) this.queue.addAfter(name, deadline - now + 10);
+    if (stale) {
       const conditions = unknownConditions(node, new Date(now));
       if (conditions) {
         const next = structuredClone(node);
