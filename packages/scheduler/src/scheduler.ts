@@ -212,6 +212,8 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
   // Events and status conditions get their own client and a lower rate, so they never
   // delay bindings; they are best-effort, as in Kubernetes.
   const aux = new RestClient({ server: options.server, userAgent: "kates-scheduler", qps: 100, burst: 200 });
+  // Lease renewals must not queue behind a burst of bindings on the client side.
+  const electionRest = new RestClient({ server: options.server, userAgent: "kates-scheduler/leader-election" });
   let scheduler: Scheduler | undefined;
   const health = await startHealthServer({
     host: options.bindAddress,
@@ -239,7 +241,7 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
       return;
     }
     const elector = new LeaderElector({
-      client: rest,
+      client: electionRest,
       name: "kube-scheduler",
       namespace: "kube-system",
       identity,
@@ -254,5 +256,6 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
     await health.close();
     rest.close();
     aux.close();
+    electionRest.close();
   }
 }

@@ -13,15 +13,17 @@ export interface StartedScheduler {
   logs(): string;
   /** "leader" or "standby". */
   role(): Promise<string>;
+  /** The /metrics text (queue sizes, scheduled, bound, unschedulable, bindErrors). */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
   kill(): Promise<void>;
 }
 
-/** Spawns `kates-scheduler --server=URL` and waits for /healthz. */
-export async function startScheduler(server: string, extraArgs: string[] = []): Promise<StartedScheduler> {
+/** Spawns `kates-scheduler --server=URL` and waits for /healthz; `main` overrides the entry script. */
+export async function startScheduler(server: string, extraArgs: string[] = [], nodeArgs: string[] = [], main = SCHEDULER_MAIN): Promise<StartedScheduler> {
   const healthPort = await freePort();
   const output = new OutputTail(2_000_000);
-  const child: ChildProcess = spawn(process.execPath, ["--enable-source-maps", SCHEDULER_MAIN, `--server=${server}`, `--health-port=${healthPort}`, ...extraArgs], {
+  const child: ChildProcess = spawn(process.execPath, ["--enable-source-maps", ...nodeArgs, main, `--server=${server}`, `--health-port=${healthPort}`, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   trackChild(child);
@@ -41,6 +43,7 @@ export async function startScheduler(server: string, extraArgs: string[] = []): 
     healthPort,
     logs: () => output.toString(),
     role: () => fetch(`${url}/leader`, { signal: AbortSignal.timeout(1000) }).then((r) => r.text()).then((t) => t.trim(), () => "down"),
+    metrics: () => fetch(`${url}/metrics`, { signal: AbortSignal.timeout(1000) }).then((r) => r.text(), (e) => String(e)),
     stop: () => terminate(child),
     kill: () => terminate(child, 1000, "SIGKILL"),
   };
