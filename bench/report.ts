@@ -12,9 +12,8 @@ export interface Row {
   target?: string;
 }
 
-/** Renders rows grouped under section titles as a fixed-width table. */
-export function renderTable(sections: { title: string; rows: Row[] }[]): string {
-  const head: Row = { label: "metric", api: "apiserver", etcd: "etcd direct", ratio: "ratio", target: "target" };
+/** Renders rows grouped under section titles as a fixed-width table; `head` names the columns. */
+export function renderTable(sections: { title: string; rows: Row[] }[], head: Row = { label: "metric", api: "apiserver", etcd: "etcd direct", ratio: "ratio", target: "target" }): string {
   const all = [head, ...sections.flatMap((s) => s.rows)];
   const w = {
     label: Math.max(...all.map((r) => r.label.length)),
