@@ -194,7 +194,11 @@ describe("namespaces", () => {
     const terminating = await until(async () => ((await pods.get("p")).metadata.deletionTimestamp ? true : undefined), 10_000, "pod terminating");
     expect(terminating).toBe(true);
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await namespaces().get("slow")).status?.phase).toBe("Terminating");
+    const slow = await namespaces().get("slow");
+    expect(slow.status?.phase).toBe("Terminating");
+    expect(slow.status?.conditions?.find((c) => c.type === "NamespaceContentRemaining")).toMatchObject({ status: "True", message: "Some resources are remaining: pods. has 1 resource instances" });
+    const described = await kubectl(["describe", "ns", "slow"], { server: cp.url });
+    expect(described.stdout).toContain("NamespaceContentRemaining");
     // Play the kubelet: finish the pod.
     await pods.delete("p", { gracePeriodSeconds: 0 });
     await gone(() => namespaces().get("slow"), 10_000, "namespace slow");

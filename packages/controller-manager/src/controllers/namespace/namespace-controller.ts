@@ -13,6 +13,7 @@ import { isNotFound, RESOURCES, type KObject, type Namespace, type Node, type Po
 import { objectKey, runWorkers, waitForCacheSync, WorkQueue, type Informer } from "@kates/client";
 import type { Logger } from "@kates/component-base";
 import type { Controller, ControllerContext } from "../../controller-context.js";
+import { deletionConditions, sameConditions, type DeletionPass } from "./namespace-conditions.js";
 
 const NAMESPACES = RESOURCES.find((ri) => ri.resource === "namespaces")!;
 const NODES = RESOURCES.find((ri) => ri.resource === "nodes")!;
@@ -49,35 +50,61 @@ export class NamespaceController implements Controller {
 
   /** Deletes the namespace's content; finalizes it once nothing is left. */
   async syncNamespace(name: string): Promise<void> {
-    const ns = this.namespaces.lister.get(undefined, name);
+    let ns = this.namespaces.lister.get(undefined, name);
     if (!ns?.metadata.deletionTimestamp) return;
     if (!ns.spec?.finalizers?.includes(KUBERNETES_FINALIZER)) return;
-    const remaining = await this.deleteContent(name);
-    if (remaining > 0) {
-      this.log.debug({ namespace: name, remaining }, "namespace content still being deleted");
+    const pass = await this.deleteContent(name);
+    ns = await this.updateConditions(ns, pass);
+    if (pass.failures.length) throw new Error(`namespace ${name}: ${pass.failures.join("; ")}`);
+    if (pass.remaining.size > 0) {
+      this.log.debug({ namespace: name, remaining: Object.fromEntries(pass.remaining) }, "namespace content still being deleted");
       this.queue.addAfter(name, RECHECK_MS);
       return;
     }
     await this.finalize(ns);
   }
 
-  /** One deletion pass over every namespaced resource; returns how many objects remain. */
-  private async deleteContent(namespace: string): Promise<number> {
-    let remaining = 0;
+  /** One deletion pass over every namespaced resource: what remains, and what failed. */
+  private async deleteContent(namespace: string): Promise<DeletionPass> {
+    const pass: DeletionPass = { remaining: new Map(), finalizers: new Map(), failures: [] };
     for (const ri of CONTENT) {
+      const label = `${ri.resource}.${ri.group}`;
       const client = this.ctx.rest.resource<KObject>(ri, namespace);
-      const { items } = await client.listAll();
+      let items: KObject[];
+      try {
+        ({ items } = await client.listAll());
+      } catch (err) {
+        pass.failures.push(`list ${label}: ${(err as Error).message}`);
+        continue;
+      }
       for (const obj of items) {
-        remaining++;
+        pass.remaining.set(label, (pass.remaining.get(label) ?? 0) + 1);
+        for (const f of obj.metadata.finalizers ?? []) pass.finalizers.set(f, (pass.finalizers.get(f) ?? 0) + 1);
         if (obj.metadata.deletionTimestamp && !this.podWithoutNode(ri.resource, obj)) continue;
         try {
           await client.delete(obj.metadata.name!, this.deleteOptions(ri.resource, obj));
         } catch (err) {
-          if (!isNotFound(err)) throw err;
+          if (!isNotFound(err)) pass.failures.push(`delete ${label} ${obj.metadata.name}: ${(err as Error).message}`);
         }
       }
     }
-    return remaining;
+    return pass;
+  }
+
+  /** Writes the deletion conditions when they changed; returns the namespace as stored. */
+  private async updateConditions(ns: Namespace, pass: DeletionPass): Promise<Namespace> {
+    const previous = ns.status?.conditions ?? [];
+    const conditions = deletionConditions(pass, previous, new Date().toISOString().replace(/\.\d+Z$/, "Z"));
+    if (sameConditions(conditions, previous)) return ns;
+    const next = structuredClone(ns);
+    next.status = { ...next.status, conditions };
+    try {
+      return await this.ctx.rest.resource<Namespace>(NAMESPACES).updateStatus(next);
+    } catch (err) {
+      // Conditions are informative; a conflict is resolved by the next pass.
+      this.log.debug({ err, namespace: ns.metadata.name }, "could not update namespace conditions");
+      return ns;
+    }
   }
 
   /**
