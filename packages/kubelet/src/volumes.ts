@@ -4,7 +4,7 @@
  * projected as files (rewritten on each sync), hostPath and persistentVolumeClaim (a PV
  * backed by hostPath) point at the host's directory.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Container, KeyToPath, PersistentVolume, PersistentVolumeClaim, Pod, Volume } from "@kates/api";
 import { ContainerConfigError, type ObjectSource } from "./container-env.js";
@@ -66,6 +66,8 @@ async function hostPathFor(pod: Pod, v: Volume, rootDir: string, src: VolumeSour
   // emptyDir, and anything unknown, is a scratch directory that lives as long as the pod.
   const dir = join(base, "kubernetes.io~empty-dir", v.name);
   await mkdir(dir, { recursive: true });
+  // World-writable as in Kubernetes, so containers running as a non-root user can use it (mkdir's mode is cut by the umask).
+  await chmod(dir, 0o777);
   return dir;
 }
 

@@ -1,5 +1,7 @@
 // The pods of the kubelet e2e suite, all created at once so their start-ups overlap.
 const NODE = "e2e-node";
+/** hostPort of pod extras on the node (loopback). */
+export const HOST_PORT = 18_000 + (process.pid % 1000);
 
 const pod = (name: string, spec: Record<string, unknown>) => ({
   apiVersion: "v1", kind: "Pod", metadata: { name, labels: { suite: "kubelet-e2e" } },
@@ -80,7 +82,24 @@ export const onFailure = pod("onfailure", {
   containers: [busybox("app", "if [ -f /state/ran ]; then echo second; exit 0; fi; touch /state/ran; exit 1", { volumeMounts: [{ name: "state", mountPath: "/state" }] })],
 });
 
+/** Init containers in order, runAsUser, envFrom, hostPort, and startup + tcpSocket readiness probes. */
+export const extras = pod("extras", {
+  volumes: [{ name: "work", emptyDir: {} }],
+  securityContext: { runAsUser: 1000 },
+  initContainers: [
+    busybox("first", "echo one > /work/order", { volumeMounts: [{ name: "work", mountPath: "/work" }] }),
+    busybox("second", "echo two >> /work/order", { volumeMounts: [{ name: "work", mountPath: "/work" }] }),
+  ],
+  containers: [busybox("app", "cp /work/order /work/index.html && exec httpd -f -p 8080 -h /work", {
+    volumeMounts: [{ name: "work", mountPath: "/work" }],
+    envFrom: [{ prefix: "CM_", configMapRef: { name: "e2e-config" } }],
+    ports: [{ containerPort: 8080, hostPort: HOST_PORT }],
+    startupProbe: { exec: { command: ["test", "-f", "/work/index.html"] }, periodSeconds: 1, failureThreshold: 10 },
+    readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+  })],
+});
+
 /** Every pod of the suite, as one List for `kubectl apply`. */
-export const ALL = [duo, crash, liveness, readiness, badimage, limits, term, config, neverOk, neverFail, onFailure];
+export const ALL = [duo, crash, liveness, readiness, badimage, limits, term, config, neverOk, neverFail, onFailure, extras];
 // Documents one after another (kubectl reads a JSON stream); a v1 List fails kubectl's schema validation here.
 export const podList = () => ALL.map((p) => JSON.stringify(p)).join("\n");
