@@ -1,7 +1,7 @@
 // The kubelet end to end: real Docker, the runtime shim and the kubelet as processes, a real
 // apiserver on etcd, driven and observed with the real kubectl. All pods are created at once
 // in beforeAll; each test then checks one behaviour of issue 3's "How we will know".
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findResource, type Pod } from "@kates/api";
 import { RestClient } from "@kates/client";
@@ -12,8 +12,10 @@ import { HOST_PORT, podList } from "./pods.js";
 
 const node = new TestNode();
 let watch: RunningKubectl;
-/** Per restartCount of pod crash, when this suite first saw it. */
-const crashSeen = new Map<number, number>();
+/** Docker start/die events of pod crash's containers, and the back-off delays its status announced. */
+let crashEvents: ChildProcess | undefined;
+let crashEventLines = "";
+const crashDelays: number[] = [];
 let pollCrash = true;
 let crashPoller: Promise<void> | undefined;
 
@@ -28,13 +30,20 @@ beforeAll(async () => {
   await node.ok(["create", "configmap", "e2e-config", "--from-literal=greeting=hello", "--from-literal=app.conf=level=debug"]);
   await node.ok(["create", "secret", "generic", "e2e-secret", "--from-literal=password=s3cr3t"]);
   watch = startKubectl(["get", "pods", "-w"], { server: node.cp.url, timeoutMs: 300_000 });
+  const applied = Date.now();
   await node.ok(["apply", "-f", "-"], podList());
   const rest = new RestClient({ server: node.cp.url, userAgent: "kubelet-e2e" });
   const pods = rest.resource<Pod>(findResource("", "v1", "pods")!, "default");
+  const crashUid = (await pods.get("crash")).metadata.uid!;
+  // --since replays what happened between the apply and this spawn.
+  crashEvents = spawn("docker", ["events", `--since=${Math.floor(applied / 1000) - 1}`, "--filter", `label=io.kubernetes.pod.uid=${crashUid}`, "--filter", "event=start", "--filter", "event=die", "--format", "{{json .}}"]);
+  trackChild(crashEvents);
+  crashEvents.stdout?.on("data", (c: Buffer) => (crashEventLines += c.toString()));
   crashPoller = (async () => {
     while (pollCrash) {
-      const n = (await pods.get("crash").catch(() => undefined))?.status?.containerStatuses?.[0]?.restartCount;
-      if (n !== undefined && !crashSeen.has(n)) crashSeen.set(n, Date.now());
+      const msg = (await pods.get("crash").catch(() => undefined))?.status?.containerStatuses?.[0]?.state?.waiting?.message;
+      const delay = msg && /^back-off (\d+)s/.exec(msg)?.[1];
+      if (delay && crashDelays.at(-1) !== Number(delay)) crashDelays.push(Number(delay));
       await new Promise((r) => setTimeout(r, 100));
     }
     rest.close();
@@ -44,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   pollCrash = false;
   await crashPoller;
+  crashEvents?.kill("SIGTERM");
   await watch?.stop();
   await node.stop();
 }, 60_000);
@@ -116,11 +126,24 @@ describe("kubelet e2e over Docker", () => {
   });
 
   it("restarts a crashing container with growing back-off and shows CrashLoopBackOff", async () => {
-    await until(() => (crashSeen.has(4) ? true : undefined), 45_000, "restartCount 4");
-    const at = (n: number) => crashSeen.get(n)!;
-    const gap12 = at(2) - at(1), gap34 = at(4) - at(3);
-    console.log(`crash gaps: ${[...crashSeen].map(([n, t]) => `${n}@${t - at(0)}`).join(" ")}`);
-    expect(gap34, `gaps: ${[...crashSeen].map(([n, t]) => `${n}@${t - at(1)}`).join(" ")}`).toBeGreaterThan(gap12 + 1500);
+    type Ev = { Action: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
+    // The sandbox carries the pod's uid too; only app containers have a container name.
+    const events = () => crashEventLines.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Ev).filter((e) => e.Actor.Attributes["io.kubernetes.container.name"] === "app");
+    // Five starts: four restarts, the last three after back-offs of 1s, 2s and 4s.
+    await until(() => (events().filter((e) => e.Action === "start").length >= 5 ? true : undefined), 60_000, `five starts of crash (${crashEventLines})`);
+    const evs = events();
+    const gaps: number[] = [];
+    for (let i = 0; i + 1 < evs.length; i++) if (evs[i]!.Action === "die" && evs[i + 1]!.Action === "start") gaps.push((evs[i + 1]!.timeNano - evs[i]!.timeNano) / 1e6);
+    const why = `gaps between a death and the next start (ms): ${gaps.map(Math.round).join(", ")}; announced back-offs: ${crashDelays.join(", ")}`;
+    expect(gaps.length, why).toBeGreaterThanOrEqual(4);
+    // Back-off is a lower bound (never restarted early) and it grows; the machine's load only adds.
+    expect(gaps[1], why).toBeGreaterThanOrEqual(950);
+    expect(gaps[2], why).toBeGreaterThanOrEqual(1950);
+    expect(gaps[3], why).toBeGreaterThanOrEqual(3950);
+    // The CrashLoopBackOff message announces the growing delay (a short one can pass unseen on a busy machine).
+    expect(crashDelays, why).toEqual([...crashDelays].sort((a, b) => a - b));
+    expect(new Set(crashDelays).size, why).toBe(crashDelays.length);
+    expect(crashDelays, why).toContain(4);
     expect(watchedStatuses("crash")).toContain("CrashLoopBackOff");
     expect(await until(async () => ((await node.statusColumn("crash")) === "CrashLoopBackOff" ? true : undefined), 10_000, "CrashLoopBackOff in get")).toBe(true);
     const p = await node.pod("crash");
