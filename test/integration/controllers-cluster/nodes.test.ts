@@ -7,6 +7,7 @@ import { findResource, type KObject, type Node, type Pod } from "@kates/api";
 import { RestClient } from "@kates/client";
 import { newLogger } from "@kates/component-base";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
+import { kubectl } from "../../harness/kubectl.js";
 import { startHollowNodes } from "../../../packages/kubelet/src/index.js";
 import { run as runScheduler } from "../../../packages/scheduler/src/scheduler.js";
 import { gone, startControllerManager, until, type InProcessControllerManager } from "./cluster.js";
@@ -151,6 +152,22 @@ describe("node lifecycle", () => {
     }, 15_000, "doomed-0 Ready and untainted");
     // Its kubelet finishes the evicted pods that were left Terminating.
     await gone(() => pods().get("tolerates-6s"), 10_000, "tolerates-6s");
+  });
+
+  it("kubectl delete rs --cascade=foreground returns once the kubelets have finished its pods", async () => {
+    const rsClient = rest.resource<KObject>(findResource("apps", "v1", "replicasets")!, "default");
+    await rsClient.create({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "fg" },
+      spec: { replicas: 3, selector: { matchLabels: { app: "fg" } }, template: { metadata: { labels: { app: "fg" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } },
+    });
+    await until(async () => ((await pods().list({ labelSelector: "app=fg" })).items.filter((p) => p.status?.phase === "Running").length === 3 ? true : undefined), 15_000, "fg pods Running");
+    const r = await kubectl(["delete", "rs", "fg", "--cascade=foreground", "--timeout=20s"], { server: cp.url, timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expect(rsClient.get("fg")).rejects.toMatchObject({ code: 404 });
+    // Foreground: the owner went last, so its pods were already gone.
+    expect((await pods().list({ labelSelector: "app=fg" })).items).toEqual([]);
   });
 
   it("force-deletes pods bound to a deleted node", async () => {
