@@ -57,11 +57,18 @@ export class NodeIpamController implements Controller {
   async syncNode(name: string): Promise<void> {
     const node = this.nodes.lister.get(undefined, name);
     if (!node || node.spec?.podCIDR || node.metadata.deletionTimestamp) return;
-    const cidr = this.allocator.allocate(name);
+    let cidr: string;
+    try {
+      cidr = this.allocator.allocate(name);
+    } catch (err) {
+      // As Kubernetes: no event per successful assignment (1,000 nodes would mean 1,000
+      // writes), one when the range is exhausted.
+      this.recorder.event(node, "Normal", "CIDRNotAvailable", `Node ${name} status is now: CIDRNotAvailable`);
+      throw err;
+    }
     try {
       await this.ctx.rest.resource<Node>(NODES).patch(name, { spec: { podCIDR: cidr, podCIDRs: [cidr] } }, "merge");
       this.log.info({ node: name, podCIDR: cidr }, "assigned podCIDR");
-      this.recorder.event(node, "Normal", "CIDRAssigned", `Assigned podCIDR ${cidr}`);
     } catch (err) {
       this.allocator.release(cidr, name);
       if (!isNotFound(err)) throw err;
