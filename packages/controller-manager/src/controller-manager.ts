@@ -4,6 +4,7 @@
  * takes over when the leader dies. Losing leadership ends the process (as in Kubernetes):
  * a restarted process starts clean from the API, which holds all state.
  */
+import { setMaxListeners } from "node:events";
 import os from "node:os";
 import type { Logger } from "@kates/component-base";
 import { startHealthServer } from "@kates/component-base";
@@ -35,6 +36,8 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
   const identity = options.identity ?? `${os.hostname()}_${process.pid}`;
   const startControllers = async (leaderSignal: AbortSignal) => {
     leading = true;
+    // Every informer and worker loop listens on this one signal; dozens is expected, not a leak.
+    setMaxListeners(0, leaderSignal);
     const ctx = newControllerContext(rest, options, log);
     const controllers = enabledControllers(CONTROLLERS, options.controllers).map((d) => {
       log.info({ controller: d.name }, "starting controller");
