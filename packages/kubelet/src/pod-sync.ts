@@ -97,16 +97,19 @@ export class PodSyncer {
     const uid = pod.metadata.uid ?? "";
     const hints = this.hintsFor(pod);
     const policy = pod.spec?.restartPolicy ?? "Always";
-    if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return undefined;
+    // A pod that ran to completion keeps its exited containers (for logs) but needs no
+    // sandbox: stop its pause container, and never start a new one.
+    const done = pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed" || (rt.containers.length > 0 && policy !== "Always" && (pod.spec?.containers ?? []).every((c) => {
+      const l = instancesOf(rt, c.name).latest;
+      return l?.state === "CONTAINER_EXITED" && (policy === "Never" || l.exitCode === 0);
+    }));
+    if (done) {
+      for (const s of rt.sandboxes.filter((s) => s.ready)) await this.runtime.stopPodSandbox(s.id).catch((err) => (isRuntimeNotFound(err) ? undefined : Promise.reject(err)));
+      return undefined;
+    }
 
     let sandbox = rt.sandboxes.find((s) => s.ready);
     if (!sandbox) {
-      // A pod that ran to completion needs no new sandbox.
-      const done = rt.containers.length > 0 && policy !== "Always" && (pod.spec?.containers ?? []).every((c) => {
-        const l = instancesOf(rt, c.name).latest;
-        return l?.state === "CONTAINER_EXITED" && (policy === "Never" || l.exitCode === 0);
-      });
-      if (done) return undefined;
       for (const c of rt.containers) if (c.state === "CONTAINER_RUNNING") await this.runtime.stopContainer(c.id, 0).catch(() => undefined);
       const attempt = rt.sandboxes.length ? rt.sandboxes[0]!.attempt + 1 : 0;
       const id = await this.runtime.runPodSandbox(this.sandboxConfig(pod, attempt));

@@ -183,6 +183,11 @@ describe("kubelet e2e over Docker", () => {
     expect(of.status.containerStatuses[0].restartCount).toBe(1);
     expect((await node.pod("never-fail")).status.containerStatuses[0].state.terminated.exitCode).toBe(7);
     expect(await node.ok(["logs", "onfailure"])).toBe("second\n");
+    // Finished pods keep their exited containers (logs above) but stop their sandboxes.
+    for (const name of ["never-ok", "never-fail", "onfailure"]) {
+      const uid = (await node.pod(name)).metadata.uid;
+      await until(() => (execFileSync("docker", ["ps", "-q", "--filter", `label=io.kubernetes.pod.uid=${uid}`], { encoding: "utf8" }) === "" ? true : undefined), 10_000, `${name}'s sandbox stopped`);
+    }
   });
 
   it("runs init containers in order, then the app as runAsUser with envFrom, hostPort and startup/tcpSocket probes", async () => {
@@ -198,6 +203,15 @@ describe("kubelet e2e over Docker", () => {
     expect(await node.ok(["exec", "extras", "--", "sh", "-c", "id -u; echo $CM_greeting"])).toBe("1000\nhello\n");
     const res = await fetch(`http://127.0.0.1:${HOST_PORT}/index.html`);
     expect(await res.text()).toBe("one\ntwo\n");
+  });
+
+  it("runs a pod bound later through the binding subresource", async () => {
+    expect(await node.ok(["get", "pod", "bound-later", "-o", "jsonpath={.status.phase}"])).toBe("Pending");
+    const binding = { apiVersion: "v1", kind: "Binding", metadata: { name: "bound-later" }, target: { apiVersion: "v1", kind: "Node", name: node.nodeName } };
+    await node.ok(["create", "--raw", "/api/v1/namespaces/default/pods/bound-later/binding", "-f", "-"], JSON.stringify(binding));
+    const p = await running("bound-later", 30_000);
+    expect(p.spec.nodeName).toBe(node.nodeName);
+    expect(p.status.conditions.find((c: { type: string }) => c.type === "PodScheduled").status).toBe("True");
   });
 
   it("leaves running containers untouched when the kubelet and the shim are SIGKILLed and restarted", async () => {

@@ -99,7 +99,11 @@ export const extras = pod("extras", {
   })],
 });
 
+/** Created unbound; the test binds it through the binding subresource, as the scheduler does. */
+export const unbound = { ...pod("bound-later", { containers: [busybox("app", "exec sleep 3600")] }) };
+delete (unbound.spec as { nodeName?: string }).nodeName;
+
 /** Every pod of the suite, as one List for `kubectl apply`. */
-export const ALL = [duo, crash, liveness, readiness, badimage, limits, term, config, neverOk, neverFail, onFailure, extras];
+export const ALL = [duo, crash, liveness, readiness, badimage, limits, term, config, neverOk, neverFail, onFailure, extras, unbound];
 // Documents one after another (kubectl reads a JSON stream); a v1 List fails kubectl's schema validation here.
 export const podList = () => ALL.map((p) => JSON.stringify(p)).join("\n");
