@@ -166,6 +166,8 @@ describe("kubelet e2e over Docker", () => {
     expect(eventRows(d, "Failed").join("\n")).toContain('Failed to pull image "nginx:1.24.0-does-not-exist"');
     expect(eventRows(d, "Failed").join("\n")).toContain("ErrImagePull");
     expect(eventRows(d, "BackOff").join("\n")).toContain('Back-off pulling image "nginx:1.24.0-does-not-exist"');
+    // The pull is retried (after the back-off), and the repeated event is counted.
+    await until(async () => (/\(x[2-9]\d* over/.test(eventRows(await describePod("badimage"), "Pulling").join("\n")) ? true : undefined), 15_000, "a counted second Pulling event");
   });
 
   it("ends restartPolicy Never and OnFailure pods as Succeeded or Failed", async () => {
