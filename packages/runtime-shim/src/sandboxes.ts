@@ -179,8 +179,18 @@ export class Sandboxes {
 
   /** The pod's metadata and (for pooled sandboxes) the hostname containers must get. */
   async lookup(id: string): Promise<SandboxRecord> {
-    const [c] = await this.d.engine.list([LABEL_TYPE, shimLabel(this.d.shimId)]).then((all) => all.filter((x) => x.Id === id || x.Id.startsWith(id)));
-    const rec = c && (await this.record(c));
+    // One inspect, not a list of every container: this runs for each CreateContainer.
+    let info;
+    try {
+      info = await this.d.engine.inspect(id);
+    } catch (err) {
+      if (isDockerNotFound(err)) throw notFound(`pod sandbox ${id} not found`);
+      throw err;
+    }
+    const labels = info.Config.Labels ?? {};
+    const mine = labels[LABEL_SHIM] === this.d.shimId && labels[LABEL_TYPE] !== undefined;
+    const summary = { Id: info.Id, Names: [info.Name], Labels: labels, State: info.State.Status, Created: Math.floor(toNanos(info.Created) / 1e9) };
+    const rec = mine ? await this.record(summary as unknown as ContainerSummary, toNanos(info.Created)) : undefined;
     if (!rec) throw notFound(`pod sandbox ${id} not found`);
     return rec;
   }

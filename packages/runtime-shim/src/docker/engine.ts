@@ -1,10 +1,12 @@
 /**
- * The only place that talks to Docker (dockerode), as cri-dockerd keeps Docker behind
- * libdocker: a narrow engine interface the rest of the shim uses, so tests can fake it and
- * a containerd backend could replace it.
+ * The only place that talks to Docker, as cri-dockerd keeps Docker behind libdocker: a narrow
+ * engine interface the rest of the shim uses, so tests can fake it and a containerd backend
+ * could replace it. Request/response calls use a small Engine API client (api-client.ts);
+ * the streaming ones (exec, logs, pull) use dockerode, loaded on first use.
  */
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { Readable, type Duplex } from "node:stream";
+import { EngineApiClient, query } from "./api-client.js";
 
 export type ContainerCreateOptions = Docker.ContainerCreateOptions;
 export type ContainerInspectInfo = Docker.ContainerInspectInfo;
@@ -43,51 +45,59 @@ export interface Engine {
 
 /** An Engine over the Docker API socket. */
 export class DockerEngine implements Engine {
-  private readonly docker: Docker;
+  private readonly api: EngineApiClient;
+  private dockerode?: Promise<Docker>;
 
-  constructor(socketPath = "/var/run/docker.sock") {
-    this.docker = new Docker({ socketPath });
+  constructor(private readonly socketPath = "/var/run/docker.sock") {
+    this.api = new EngineApiClient(socketPath);
+  }
+
+  /** dockerode, for the hijacked and streamed calls only. */
+  private docker(): Promise<Docker> {
+    this.dockerode ??= import("dockerode").then((m) => new m.default({ socketPath: this.socketPath }));
+    return this.dockerode;
   }
 
   async version() {
-    const v = await this.docker.version();
+    const v = await this.api.request<{ Version: string; ApiVersion: string }>("GET", "/version");
     return { version: v.Version, apiVersion: v.ApiVersion };
   }
 
   async create(opts: ContainerCreateOptions) {
-    return (await this.docker.createContainer(opts)).id;
+    const { name, ...body } = opts;
+    return (await this.api.request<{ Id: string }>("POST", `/containers/create${query({ name })}`, body)).Id;
   }
 
   async start(id: string) {
-    await this.docker.getContainer(id).start();
+    await this.api.request("POST", `/containers/${id}/start`);
   }
 
   async stop(id: string, timeoutSeconds: number) {
-    await this.docker.getContainer(id).stop({ t: Math.max(0, Math.floor(timeoutSeconds)) });
+    await this.api.request("POST", `/containers/${id}/stop${query({ t: Math.max(0, Math.floor(timeoutSeconds)) })}`);
   }
 
   async remove(id: string) {
-    await this.docker.getContainer(id).remove({ force: true, v: true });
+    await this.api.request("DELETE", `/containers/${id}${query({ force: true, v: true })}`);
   }
 
   async rename(id: string, name: string) {
-    await this.docker.getContainer(id).rename({ name });
+    await this.api.request("POST", `/containers/${id}/rename${query({ name })}`);
   }
 
   inspect(id: string) {
-    return this.docker.getContainer(id).inspect();
+    return this.api.request<ContainerInspectInfo>("GET", `/containers/${id}/json`);
   }
 
   list(labels: string[]) {
-    return this.docker.listContainers({ all: true, filters: { label: labels } });
+    return this.api.request<ContainerSummary[]>("GET", `/containers/json${query({ all: true, filters: { label: labels } })}`);
   }
 
   async update(id: string, resources: Record<string, number>) {
-    await this.docker.getContainer(id).update(resources);
+    await this.api.request("POST", `/containers/${id}/update`, resources);
   }
 
   async exec(id: string, cmd: string[], o: { tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }): Promise<ExecSession> {
-    const exec = await this.docker.getContainer(id).exec({
+    const exec = await (await this.docker()).getContainer(id).exec({
       Cmd: cmd,
       Tty: o.tty,
       AttachStdin: o.stdin,
@@ -106,25 +116,26 @@ export class DockerEngine implements Engine {
 
   async logs(id: string, o: LogOptions): Promise<Readable> {
     const base = { stdout: true, stderr: true, timestamps: o.timestamps, ...(o.tail !== undefined && { tail: o.tail }), ...(o.since && { since: o.since }) };
-    const c = this.docker.getContainer(id);
+    const c = (await this.docker()).getContainer(id);
     if (o.follow) return (await c.logs({ ...base, follow: true })) as unknown as Readable;
     const buf = (await c.logs({ ...base, follow: false })) as unknown as Buffer;
     return Readable.from([buf]);
   }
 
   listImages() {
-    return this.docker.listImages();
+    return this.api.request<ImageSummary[]>("GET", "/images/json");
   }
 
   inspectImage(ref: string) {
-    return this.docker.getImage(ref).inspect();
+    return this.api.request<ImageInspectInfo>("GET", `/images/${ref}/json`);
   }
 
   /** Pulls and waits for the end; errors reported inside the progress stream are thrown too. */
   async pull(ref: string, auth?: { username: string; password: string }) {
-    const stream = await this.docker.pull(ref, auth?.username ? { authconfig: auth } : {});
+    const docker = await this.docker();
+    const stream = await docker.pull(ref, auth?.username ? { authconfig: auth } : {});
     await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+      docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
         if (err) return reject(err);
         const failed = events?.find((e) => e.error || e.errorDetail);
         if (failed) reject(Object.assign(new Error(failed.errorDetail?.message ?? failed.error), { statusCode: undefined }));
@@ -134,6 +145,6 @@ export class DockerEngine implements Engine {
   }
 
   async removeImage(ref: string) {
-    await this.docker.getImage(ref).remove({});
+    await this.api.request("DELETE", `/images/${ref}`);
   }
 }
