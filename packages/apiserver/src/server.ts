@@ -20,7 +20,7 @@ import { ResourceHandler } from "./handlers/resource-handler.js";
 import { sendError, sendJSON } from "./handlers/respond.js";
 import { trackManagedFields } from "./managed-fields.js";
 import { ApiMetrics } from "./metrics.js";
-import { openapiV3Document, openapiV3Root } from "./openapi/index.js";
+import { OPENAPI_V2_PROTOBUF, openapiV2JSON, openapiV2Protobuf, openapiV3Document, openapiV3Root } from "./openapi/index.js";
 import { Registry } from "./registry/registry.js";
 import { ServiceAllocator } from "./registry/service-allocator.js";
 import { strategyFor } from "./registry/strategies.js";
@@ -128,6 +128,12 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
     return list ? sendJSON(res, 200, list) : next();
   });
   app.get("/openapi/v3", (_req, res) => sendJSON(res, 200, openapiV3Root()));
+  app.get("/openapi/v2", (req, res) => {
+    if (!String(req.headers.accept ?? "").includes(OPENAPI_V2_PROTOBUF)) return sendJSON(res, 200, openapiV2JSON);
+    // Go's mime parser rejects the '@' of the requested type, so the body is labelled as bytes.
+    res.status(200).setHeader("Content-Type", "application/octet-stream");
+    res.end(openapiV2Protobuf);
+  });
   app.get(/^\/openapi\/v3\/(.+)$/, (req, res, next) => {
     const doc = openapiV3Document(String((req.params as Record<string, string>)[0]));
     return doc ? sendJSON(res, 200, doc) : next();

@@ -159,3 +159,16 @@ describe("delete", () => {
     expect(ok(await c.k(["delete", "pod", "gone", "--ignore-not-found"]))).toBe("");
   });
 });
+
+describe("kind: List documents", () => {
+  it("apply -f of a List (what get -o yaml prints) creates each item, and the server validates each", async () => {
+    const list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: listed-a\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: listed-b\n";
+    const out = ok(await c.k(["apply", "-f", c.file("list.yaml", list)]));
+    expect(out).toContain("configmap/listed-a created");
+    expect(out).toContain("configmap/listed-b created");
+    const exported = ok(await c.k(["get", "configmap", "listed-a", "listed-b", "-o", "yaml"]));
+    expect(ok(await c.k(["apply", "-f", c.file("exported.yaml", exported)]))).toContain("configmap/listed-a");
+    const bad = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: listed-bad\n  bogus: 1\n";
+    expect(fails(await c.k(["apply", "-f", c.file("bad-list.yaml", bad)]))).toContain('unknown field "bogus"');
+  });
+});
