@@ -150,6 +150,27 @@ export function memoryMB(pid: number | undefined): { rss: number; hwm: number } 
   return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
 }
 
+/** User+system CPU seconds a process has used so far, from /proc/PID/stat (NaN when unknown). */
+export function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    // Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+    const rest = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** PID of the Docker engine, from its pid file. */
+export function dockerdPid(): number | undefined {
+  try {
+    return Number(readFileSync("/var/run/docker.pid", "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Force-removes every container carrying `label` (k=v); returns how many. */
 export async function removeByLabel(docker: Docker, label: string): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [label] } });

@@ -9,7 +9,7 @@
 import { cpus, loadavg } from "node:os";
 import type Docker from "dockerode";
 import { podBatch, RunningWatch } from "./pods-api.js";
-import { ensureEngine, memoryMB, removeByLabel, startBenchNode, type BenchNode } from "./pods-cluster.js";
+import { cpuSeconds, dockerdPid, ensureEngine, memoryMB, removeByLabel, startBenchNode, type BenchNode } from "./pods-cluster.js";
 import { RAW_LABEL, rawBatch } from "./pods-raw.js";
 import { ms, renderTable, times, verdict, type Row } from "./report.js";
 import { now, round, summarize, type Summary } from "./stats.js";
@@ -59,6 +59,10 @@ interface Pair {
   pods: number;
   kates: Summary;
   raw: Summary;
+}
+
+function diff<T extends Record<string, number>>(a: T, b: T): T {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - a[k]!])) as T;
 }
 
 function pairRows(p: Pair, label: string): Row[] {
@@ -111,11 +115,19 @@ async function main(): Promise<void> {
   const results: Pair[] = [{ pods: 1, raw: summarize(single.raw), kates: summarize(single.kates) }];
 
   let mem = { kubelet: { rss: NaN, hwm: NaN }, shim: { rss: NaN, hwm: NaN } };
+  // CPU seconds each process spent while the 30 pods started: where the kates path's extra time goes.
+  const pids = { dockerd: dockerdPid(), apiserver: n.apiserver.pid, kubelet: n.kubelet.child.pid, shim: n.shim.child.pid };
+  const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)])) as Record<keyof typeof pids, number>;
+  const cpu = { raw: cpuNow(), kates: cpuNow() };
   for (const count of [10, 30]) {
     log(`${count} pods at once: raw Docker, then kates`);
+    const rawStart = cpuNow();
     const raw = await rawBatch(d, runId, `batch${count}`, count);
+    if (count === 30) cpu.raw = diff(rawStart, cpuNow());
     await new Promise((r) => setTimeout(r, 500));
+    const katesStart = cpuNow();
     const k = await kates(`batch${count}`, count, count === 30 ? async () => {
+      cpu.kates = diff(katesStart, cpuNow());
       // Let the status writes and the relist after the last start finish before sampling.
       await new Promise((r) => setTimeout(r, 2000));
       mem = { kubelet: memoryMB(n.kubelet.child.pid), shim: memoryMB(n.shim.child.pid) };
@@ -140,6 +152,10 @@ async function main(): Promise<void> {
   const table = renderTable([
     { title: `pod created in the API -> Running (watch) vs raw create+start of sandbox + app; shim pool ${POOL_SIZE}`, rows: [...r1, ...pairRows(ten, "10 pods at once"), ...r30] },
     {
+      title: "CPU seconds used while 30 pods started (raw: includes removing them)",
+      rows: (["dockerd", "apiserver", "kubelet", "shim"] as const).map((k) => ({ label: k, api: `${cpu.kates[k].toFixed(1)} s`, etcd: k === "dockerd" ? `${cpu.raw[k].toFixed(1)} s` : "", ratio: "" })),
+    },
+    {
       title: "resident memory with 30 pods Running (VmRSS; peak VmHWM)",
       rows: [
         { label: "kubelet", api: mb(mem.kubelet.rss), etcd: "", ratio: "", target: `${verdict(pass.kubelet, `< ${TARGET_RSS_MB} MB`)}, peak ${mb(mem.kubelet.hwm)}, idle ${mb(idle.kubelet.rss)}` },
@@ -152,6 +168,8 @@ async function main(): Promise<void> {
     ...pairJson("pods1", one),
     ...pairJson("pods10", ten),
     ...pairJson("pods30", thirty),
+    ...Object.fromEntries(Object.entries(cpu.kates).map(([k, v]) => [`pods30_cpu_s_${k}`, round(v, 2)])),
+    pods30_raw_cpu_s_dockerd: round(cpu.raw.dockerd, 2),
     single_runs: SINGLE_REPS,
     sandbox_pool_size: POOL_SIZE,
     kubelet_idle_rss_mb: round(idle.kubelet.rss, 1),
