@@ -172,7 +172,10 @@ async function deploymentPhase(rest: RestClient, server: string, replicas: numbe
       const d = await deploys.get("big");
       if ((d.status?.availableReplicas ?? 0) >= replicas) return { seconds: (now() - start) / 1000, note: "" };
       if (Date.now() > deadline || cm.child.exitCode !== null) {
-        return { note: `timed out at ${d.status?.availableReplicas ?? 0}/${replicas} available${cm.child.exitCode !== null ? ` (controller-manager exited: ${cm.output.toString().slice(-300)})` : ""}` };
+        const pods = (await rest.resource<Pod>(podsRI, "bench-deploy").list()).items;
+        const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
+        log(`deployment status ${JSON.stringify(d.status)}; pods ${pods.length}, bound ${pods.filter((p) => p.spec?.nodeName).length}, ready ${ready}\ncontroller-manager log tail:\n${cm.output.toString().slice(-2000)}`);
+        return { note: `timed out at ${d.status?.availableReplicas ?? 0}/${replicas} available (${pods.length} pods, ${ready} ready)${cm.child.exitCode !== null ? ` (controller-manager exited: ${cm.output.toString().slice(-300)})` : ""}` };
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -233,6 +236,14 @@ async function main(): Promise<void> {
     scheduler = await startScheduler(api.url, ["--log-level=warn", ...election], prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [], SCHEDULER);
     log("control plane up");
 
+    // KATES_BENCH_SCHED_ONLY=deployment skips the pod phases (for working on that phase).
+    const only = process.env.KATES_BENCH_SCHED_ONLY;
+    if (only === "deployment") {
+      hollow.push(await startHollow(client, api.url, "large", 100, 100));
+      const d = await deploymentPhase(client, api.url, 1000);
+      log(JSON.stringify(d));
+      return;
+    }
     hollow.push(await startHollow(client, api.url, "small", 100, 100));
     log("100 hollow nodes registered");
     const small = await podPhase(client, scheduler, "bench-100", 1000, 100, 40_000);
