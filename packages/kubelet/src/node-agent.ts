@@ -169,9 +169,12 @@ export class NodeAgent {
       }
       return undefined;
     }
+    // The fingerprint records the state this sync decided on, not the state it left behind:
+    // whatever changed since (containers it started, one that exited at once) differs, so the
+    // next relist wakes the worker again. Level-triggered: a quick crash is never missed.
+    this.fingerprints.set(uid, fingerprint(rt));
     const again = await this.syncer.syncPod(current, rt, this.hostIP);
     rt = await this.podRuntimeState(uid);
-    this.fingerprints.set(uid, fingerprint(rt));
     await this.writeStatus(current, rt);
     return again;
   }
