@@ -59,8 +59,9 @@ export interface Daemon {
 
 function startDaemon(main: string, args: string[]): Daemon {
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-  // KATES_BENCH_DAEMON_NODE_OPTIONS: V8/Node flags for the shim and kubelet only (memory experiments).
-  const nodeOptions = process.env.KATES_BENCH_DAEMON_NODE_OPTIONS;
+  // The daemons run as `npm start` runs them (deploy/local/up.sh: a 1 MB V8 semi-space);
+  // KATES_BENCH_DAEMON_NODE_OPTIONS overrides that for memory experiments.
+  const nodeOptions = process.env.KATES_BENCH_DAEMON_NODE_OPTIONS ?? "--max-semi-space-size=1";
   const env = nodeOptions ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
   const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   trackChild(child);
