@@ -59,11 +59,13 @@ export interface Daemon {
 
 function startDaemon(main: string, args: string[]): Daemon {
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-  // The daemons run as `npm start` runs them (deploy/local/up.sh: a 1 MB V8 semi-space);
+  // The daemons run with the V8 flags `npm start` gives them (deploy/local/config.sh:
+  // daemon_node_flags);
   // KATES_BENCH_DAEMON_NODE_OPTIONS overrides that for memory experiments.
-  const nodeOptions = process.env.KATES_BENCH_DAEMON_NODE_OPTIONS ?? "--max-semi-space-size=1";
-  const env = nodeOptions ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
-  const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+  // (passed as arguments: NODE_OPTIONS refuses some V8 flags, such as --lite-mode).
+  const byDaemon = main.includes("kubelet") ? "--max-semi-space-size=1 --lite-mode" : "--max-semi-space-size=1";
+  const nodeFlags = (process.env.KATES_BENCH_DAEMON_NODE_OPTIONS ?? byDaemon).split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, main, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   trackChild(child);
   const output = new OutputTail(200_000);
   child.stdout?.on("data", (c: Buffer) => output.push(c));

@@ -38,6 +38,15 @@ KATES_DAEMONS=(
   "controller-manager|$KATES_ROOT/packages/controller-manager/dist/main.js"
   "scheduler|$KATES_ROOT/packages/scheduler/dist/main.js"
 )
+# V8 flags per daemon: a 1 MB young generation for all (they allocate little), and for the
+# kubelet lite mode (no optimizing compiler: its code is I/O-bound), which keeps it well under
+# 80 MB with 30 pods at no measurable CPU cost (bench:pods).
+daemon_node_flags() {
+  case "$1" in
+    kubelet) echo "--max-semi-space-size=1 --lite-mode" ;;
+    *) echo "--max-semi-space-size=1" ;;
+  esac
+}
 daemon_args() {
   case "$1" in
     runtime-shim) echo "--listen=unix://$KATES_SHIM_SOCKET --state-dir=$KATES_STATE_DIR/runtime-shim --shim-id=local" ;;

@@ -87,8 +87,8 @@ for entry in "${KATES_DAEMONS[@]}"; do
   pid_running "$pidfile" "$main" && continue
   log "starting $name"
   # shellcheck disable=SC2046
-  # A small young generation keeps the node daemons' RSS low (bench:pods); they allocate little.
-  start_detached "$pidfile" "$KATES_STATE_DIR/$name.log" node --max-semi-space-size=1 "$main" $(daemon_args "$name")
+  # shellcheck disable=SC2046
+  start_detached "$pidfile" "$KATES_STATE_DIR/$name.log" node $(daemon_node_flags "$name") "$main" $(daemon_args "$name")
   started=1
   if [[ "$name" == runtime-shim ]]; then
     wait_until 30 test -S "$KATES_SHIM_SOCKET" || die "the runtime shim did not open $KATES_SHIM_SOCKET (log: $KATES_STATE_DIR/$name.log)"
