@@ -11,6 +11,7 @@ export default defineConfig({
       "@kates/api": pkg("api"),
       "@kates/client": pkg("client"),
       "@kates/component-base": pkg("component-base"),
+      "@kates/cri-api": pkg("cri-api"),
     },
   },
   test: {

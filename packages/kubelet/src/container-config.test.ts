@@ -44,7 +44,7 @@ describe("containerResources", () => {
     expect(containerResources({ name: "c", resources: { requests: { cpu: "250m" }, limits: { cpu: "500m", memory: "128Mi" } } })).toEqual({
       cpu_shares: 256, cpu_period: 100000, cpu_quota: 50000, memory_limit_in_bytes: 134217728,
     });
-    expect(containerResources({ name: "c" })).toEqual({ cpu_shares: 2 });
+    expect(containerResources({ name: "c" })).toEqual({ cpu_shares: 2, cpu_period: 0, cpu_quota: 0, memory_limit_in_bytes: 0 });
     expect(containerResources({ name: "c", resources: { limits: { cpu: "1" } } })).toMatchObject({ cpu_shares: 1024, cpu_quota: 100000 });
   });
 });

@@ -21,4 +21,4 @@ export * from "./pod-sync.js";
 export * from "./node-agent.js";
 export * from "./cri/errors.js";
 export * from "./cri/runtime-client.js";
-export type * from "./cri/types.js";
+export type * from "@kates/cri-api";

@@ -12,7 +12,7 @@ import { buildEnv, ContainerConfigError, expandVars } from "./container-env.js";
 import { containerResources } from "./container-resources.js";
 import type { RuntimeService } from "./cri/runtime-client.js";
 import { isRuntimeNotFound } from "./cri/errors.js";
-import type { ContainerConfig, PodSandboxConfig } from "./cri/types.js";
+import type { ContainerConfig, PodSandboxConfig } from "@kates/cri-api";
 import { ANNOTATION_IMAGE, ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "./labels.js";
 import type { StatusHints } from "./pod-status.js";
 import type { ProbeManager } from "./probes.js";
@@ -85,7 +85,7 @@ export class PodSyncer {
       ),
       labels: { [LABEL_POD_NAME]: pod.metadata.name ?? "", [LABEL_POD_NAMESPACE]: ns, [LABEL_POD_UID]: pod.metadata.uid ?? "" },
       annotations: { ...pod.metadata.annotations },
-      linux: { security_context: { host_network: !!pod.spec?.hostNetwork, host_pid: !!pod.spec?.hostPID, host_ipc: !!pod.spec?.hostIPC } },
+      linux: { cgroup_parent: "", sysctls: {}, security_context: { host_network: !!pod.spec?.hostNetwork, host_pid: !!pod.spec?.hostPID, host_ipc: !!pod.spec?.hostIPC } },
     };
   }
 
@@ -240,7 +240,7 @@ export class PodSyncer {
     const runAsGroup = c.securityContext?.runAsGroup ?? pod.spec?.securityContext?.runAsGroup;
     return {
       metadata: { name: c.name, attempt },
-      image: { image: c.image ?? "" },
+      image: { image: c.image ?? "", annotations: {} },
       command: (c.command ?? []).map((s) => expandVars(s, vars)),
       args: (c.args ?? []).map((s) => expandVars(s, vars)),
       working_dir: c.workingDir ?? "",
@@ -254,6 +254,7 @@ export class PodSyncer {
         [LABEL_CONTAINER_KIND]: init ? "init" : "app",
       },
       annotations: { [ANNOTATION_IMAGE]: c.image ?? "", [ANNOTATION_RESTART_COUNT]: String(attempt) },
+      log_path: "",
       stdin: !!c.stdin,
       stdin_once: !!c.stdinOnce,
       tty: !!c.tty,

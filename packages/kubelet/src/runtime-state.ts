@@ -1,5 +1,5 @@
 /** What the runtime says about one pod, grouped for the kubelet: its sandbox and every container instance. */
-import type { Container as CRIContainer, ContainerState, ContainerStatus as CRIContainerStatus, PodSandbox } from "./cri/types.js";
+import type { Container as CRIContainer, ContainerState, ContainerStatus as CRIContainerStatus, PodSandbox } from "@kates/cri-api";
 import { ANNOTATION_IMAGE, LABEL_CONTAINER_NAME, LABEL_POD_UID } from "./labels.js";
 
 /** One container instance (one attempt) of a pod. */

@@ -1,7 +1,7 @@
 /** Adapts the gRPC RuntimeClient to the streaming server's StreamingRuntime (logs, exec, port-forward). */
 import { EventEmitter } from "node:events";
 import type { RuntimeClient } from "./cri/runtime-client.js";
-import type { ExecResponse } from "./cri/types.js";
+import type { ExecResponse } from "@kates/cri-api";
 import type { ContainerLogsRequest, ExecRequest, ExecStream, LogChunk, PortForwardStream, StreamingRuntime } from "./server/types.js";
 
 class GrpcExecStream extends EventEmitter implements ExecStream {

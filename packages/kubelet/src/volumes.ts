@@ -8,7 +8,7 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Container, KeyToPath, PersistentVolume, PersistentVolumeClaim, Pod, Volume } from "@kates/api";
 import { ContainerConfigError, type ObjectSource } from "./container-env.js";
-import type { Mount } from "./cri/types.js";
+import type { Mount } from "@kates/cri-api";
 
 /** The API reads volumes need beyond configMaps and secrets. */
 export interface VolumeSource extends ObjectSource {

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Logger } from "@kates/component-base";
 import type { ContainerSummary, Engine } from "./docker/index.js";
-import type { Container, ContainerConfig, ContainerFilter, ContainerStatus, LinuxContainerResources, PodSandboxConfig } from "./cri.js";
+import type { Container, ContainerConfig, ContainerFilter, ContainerStatus, LinuxContainerResources, PodSandboxConfig } from "@kates/cri-api";
 import { containerCreateOptions, exitReason, fromDockerMounts, toContainerState, toDockerResources, toNanos } from "./convert.js";
 import { invalidArgument, isDockerNotFound, notFound } from "./errors.js";
 import { resolveImage } from "./image-names.js";

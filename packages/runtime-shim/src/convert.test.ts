@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ContainerConfig, PodSandboxConfig } from "./cri.js";
+import type { ContainerConfig, PodSandboxConfig } from "@kates/cri-api";
 import { containerCreateOptions, exitReason, sandboxCreateOptions, toContainerState, toDockerResources, toEntrypointCmd, toNanos } from "./convert.js";
 
 const container = (over: Partial<ContainerConfig> = {}): ContainerConfig => ({

@@ -4,7 +4,7 @@
  * exit reasons and timestamps. No I/O, so every rule is unit-tested against plain objects.
  */
 import type { ContainerCreateOptions, ContainerInspectInfo } from "./docker/index.js";
-import type { ContainerConfig, ContainerState, DNSConfig, LinuxContainerResources, Mount, PodSandboxConfig } from "./cri.js";
+import type { ContainerConfig, ContainerState, DNSConfig, LinuxContainerResources, Mount, PodSandboxConfig } from "@kates/cri-api";
 
 /** Docker HostConfig resource fields for CRI resources; zero means "not set" and is left out. */
 export function toDockerResources(r: LinuxContainerResources | null | undefined): Record<string, number> {

@@ -1,6 +1,6 @@
 /** ImageService over the engine: names resolve against the cluster's registry first. */
 import type { Engine, ImageInspectInfo } from "./docker/index.js";
-import type { Image } from "./cri.js";
+import type { Image } from "@kates/cri-api";
 import { isDockerNotFound, notFound, RuntimeError, toGrpcError } from "./errors.js";
 import { resolveImage } from "./image-names.js";
 

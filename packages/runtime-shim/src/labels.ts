@@ -4,7 +4,7 @@
  * only labels); the shim's own bookkeeping lives under io.kates.* and is hidden from callers.
  * io.kubernetes.* keys are those cri-dockerd uses, so existing tooling recognises the objects.
  */
-import type { Labels } from "./cri.js";
+import type { Labels } from "@kates/cri-api";
 
 export const LABEL_POD_NAME = "io.kubernetes.pod.name";
 export const LABEL_POD_NAMESPACE = "io.kubernetes.pod.namespace";

@@ -5,7 +5,7 @@
  * names and UIDs never contain "_", which makes the name unambiguous to parse; a claimed
  * pool sandbox carries its pod's identity in this name alone (labels cannot change).
  */
-import type { ContainerMetadata, PodSandboxMetadata } from "./cri.js";
+import type { ContainerMetadata, PodSandboxMetadata } from "@kates/cri-api";
 
 const PREFIX = "k8s";
 /** The container name cri-dockerd and kates give to a pod's sandbox. */

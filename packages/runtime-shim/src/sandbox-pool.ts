@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@kates/component-base";
 import type { Engine } from "./docker/index.js";
-import type { PodSandboxConfig } from "./cri.js";
+import type { PodSandboxConfig } from "@kates/cri-api";
 import { LABEL_MANAGED, LABEL_SHIM, LABEL_TYPE, shimLabel } from "./labels.js";
 import { isPoolName, poolName } from "./naming.js";
 

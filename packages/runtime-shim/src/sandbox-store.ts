@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Labels } from "./cri.js";
+import type { Labels } from "@kates/cri-api";
 
 /** What a pooled sandbox's file records. */
 export interface PooledSandboxInfo {

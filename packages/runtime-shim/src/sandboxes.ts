@@ -6,7 +6,7 @@
 import { writeFile, readFile } from "node:fs/promises";
 import type { Logger } from "@kates/component-base";
 import type { ContainerSummary, Engine } from "./docker/index.js";
-import type { Labels, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxMetadata, PodSandboxStatus } from "./cri.js";
+import type { Labels, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxMetadata, PodSandboxStatus } from "@kates/cri-api";
 import { containerIP, sandboxCreateOptions, toNanos } from "./convert.js";
 import { isDockerNotFound, notFound } from "./errors.js";
 import {

@@ -8,7 +8,7 @@ import type { Engine } from "./docker/index.js";
 import type { Containers } from "./containers.js";
 import { toGrpcError } from "./errors.js";
 import type { Images } from "./images.js";
-import { loadRuntimeProto } from "./proto.js";
+import { loadRuntimeProto } from "@kates/cri-api";
 import type { Sandboxes } from "./sandboxes.js";
 import type { Streaming } from "./streaming.js";
 

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
-import { loadRuntimeProto } from "../../../packages/runtime-shim/src/proto.js";
+import { loadRuntimeProto } from "@kates/cri-api";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;

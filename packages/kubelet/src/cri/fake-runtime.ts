@@ -1,7 +1,7 @@
 /** An in-memory RuntimeService for unit tests: sandboxes and containers as plain records. */
 import type { RuntimeService } from "./runtime-client.js";
 import { RuntimeError } from "./errors.js";
-import type { Container, ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus } from "./types.js";
+import type { Container, ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus } from "@kates/cri-api";
 
 const matches = (labels: Record<string, string>, sel?: Record<string, string>) => Object.entries(sel ?? {}).every(([k, v]) => labels[k] === v);
 
@@ -35,7 +35,7 @@ export class FakeRuntime implements RuntimeService {
     if (!s) throw new RuntimeError("NOT_FOUND", `no sandbox ${id}`);
     return s;
   }
-  async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
+  async listPodSandbox(filter?: Partial<PodSandboxFilter>): Promise<PodSandbox[]> {
     return [...this.sandboxes.values()].filter((s) => matches(s.labels, filter?.label_selector));
   }
   async createContainer(sandboxId: string, config: ContainerConfig) {
@@ -68,7 +68,7 @@ export class FakeRuntime implements RuntimeService {
   async removeContainer(id: string) {
     this.containers.delete(id);
   }
-  async listContainers(filter?: ContainerFilter): Promise<Container[]> {
+  async listContainers(filter?: Partial<ContainerFilter>): Promise<Container[]> {
     return [...this.containers.values()].filter((c) => matches(c.labels, filter?.label_selector));
   }
   async containerStatus(id: string) {

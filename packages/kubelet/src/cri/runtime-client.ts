@@ -3,18 +3,17 @@
  * gRPC (a unix socket by default). Methods mirror the proto's RPCs with the request
  * unwrapped into arguments; failures throw RuntimeError with the gRPC code's name.
  */
-import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { fromServiceError } from "./errors.js";
 import type {
   Container, ContainerConfig, ContainerFilter, ContainerLogsRequest, ContainerStatus, ExecRequest, ExecResponse, ExecSyncResponse,
   Image, LinuxContainerResources, LogChunk, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus, PortForwardRequest,
   PortForwardResponse, VersionResponse,
-} from "./types.js";
+} from "@kates/cri-api";
+import { loadRuntimeProto, RUNTIME_PROTO_PATH } from "@kates/cri-api";
 
-/** proto/runtime.proto, found from this file in both src/ and dist/. */
-export const RUNTIME_PROTO = fileURLToPath(new URL("../../../../proto/runtime.proto", import.meta.url));
+/** proto/runtime.proto (kept under this name for existing callers; see @kates/cri-api). */
+export const RUNTIME_PROTO = RUNTIME_PROTO_PATH;
 
 /** What the kubelet needs from a runtime; RuntimeClient speaks gRPC, tests use a fake. */
 export interface RuntimeService {
@@ -23,12 +22,12 @@ export interface RuntimeService {
   stopPodSandbox(id: string): Promise<void>;
   removePodSandbox(id: string): Promise<void>;
   podSandboxStatus(id: string): Promise<PodSandboxStatus>;
-  listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]>;
+  listPodSandbox(filter?: Partial<PodSandboxFilter>): Promise<PodSandbox[]>;
   createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string>;
   startContainer(id: string): Promise<void>;
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
-  listContainers(filter?: ContainerFilter): Promise<Container[]>;
+  listContainers(filter?: Partial<ContainerFilter>): Promise<Container[]>;
   containerStatus(id: string): Promise<ContainerStatus>;
   updateContainerResources(id: string, resources: LinuxContainerResources): Promise<void>;
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse>;
@@ -41,13 +40,11 @@ export interface RuntimeService {
 type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 type GrpcClient = grpc.Client & Record<string, Unary & ((...args: unknown[]) => unknown)>;
 
-let packageDefinition: protoLoader.PackageDefinition | undefined;
+let services: ReturnType<typeof loadRuntimeProto> | undefined;
 
-function loadServices(): { RuntimeService: grpc.ServiceClientConstructor; ImageService: grpc.ServiceClientConstructor } {
-  packageDefinition ??= protoLoader.loadSync(RUNTIME_PROTO, { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
-  const pkg = grpc.loadPackageDefinition(packageDefinition) as unknown as { kates: { runtime: { v1: Record<string, grpc.ServiceClientConstructor> } } };
-  const v1 = pkg.kates.runtime.v1;
-  return { RuntimeService: v1.RuntimeService!, ImageService: v1.ImageService! };
+/** Parsing the proto takes a while; every client shares one load. */
+function loadServices(): ReturnType<typeof loadRuntimeProto> {
+  return (services ??= loadRuntimeProto());
 }
 
 /** "unix:///run/x.sock" and "/run/x.sock" become grpc-js's "unix:/run/x.sock"; host:port stays. */
@@ -102,7 +99,7 @@ export class RuntimeClient implements RuntimeService {
     return (await this.call<{ status: PodSandboxStatus }>(this.runtime, "PodSandboxStatus", { pod_sandbox_id: id })).status;
   }
 
-  async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
+  async listPodSandbox(filter?: Partial<PodSandboxFilter>): Promise<PodSandbox[]> {
     return (await this.call<{ items: PodSandbox[] }>(this.runtime, "ListPodSandbox", { filter })).items;
   }
 
@@ -122,7 +119,7 @@ export class RuntimeClient implements RuntimeService {
     await this.call(this.runtime, "RemoveContainer", { container_id: id }, 60_000);
   }
 
-  async listContainers(filter?: ContainerFilter): Promise<Container[]> {
+  async listContainers(filter?: Partial<ContainerFilter>): Promise<Container[]> {
     return (await this.call<{ containers: Container[] }>(this.runtime, "ListContainers", { filter })).containers;
   }
 

@@ -1,9 +1,11 @@
 /**
- * TypeScript shapes of the proto/runtime.proto messages the shim reads and writes, as
- * @grpc/proto-loader produces them (keepCase, longs as Number, enums as String, defaults).
- * Only the fields the shim uses; the proto file stays the contract.
+ * TypeScript shapes of proto/runtime.proto messages as @grpc/proto-loader hands them over
+ * (keepCase, longs as Number, enums as String, defaults filled in). Only the fields the kubelet
+ * and the shim use; the proto file stays the contract.
  */
 export type Labels = Record<string, string>;
+
+export interface VersionResponse { version: string; runtime_name: string; runtime_version: string; runtime_api_version: string }
 
 export interface PodSandboxMetadata { name: string; uid: string; namespace: string; attempt: number }
 export interface DNSConfig { servers: string[]; searches: string[]; options: string[] }
@@ -98,4 +100,20 @@ export interface ContainerStatus {
 }
 export interface ContainerFilter { id: string; state?: { state: ContainerState } | null; pod_sandbox_id: string; label_selector: Labels }
 
+export interface ExecSyncResponse { stdout: Buffer; stderr: Buffer; exit_code: number }
+export interface ExecRequest {
+  start?: { container_id: string; cmd: string[]; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean };
+  stdin?: Buffer;
+  resize?: { width: number; height: number };
+  close_stdin?: boolean;
+}
+export interface ExecResponse { stdout?: Buffer; stderr?: Buffer; exit_code?: number; msg?: "stdout" | "stderr" | "exit_code" }
+export interface PortForwardRequest { start?: { pod_sandbox_id: string; port: number }; data?: Buffer }
+export interface PortForwardResponse { data: Buffer }
+export interface ContainerLogsRequest { container_id: string; follow?: boolean; tail_lines?: number; since_seconds?: number; timestamps?: boolean; limit_bytes?: number }
+export interface LogChunk { data: Buffer; stream: string }
+
 export interface Image { id: string; repo_tags: string[]; repo_digests: string[]; size: number }
+
+/** Nanoseconds since the epoch (the proto's time unit) to a Date. */
+export const fromNanos = (ns: number): Date => new Date(Math.floor(ns / 1e6));
