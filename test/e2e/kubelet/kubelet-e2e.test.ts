@@ -168,7 +168,8 @@ describe("kubelet e2e over Docker", () => {
     expect(eventRows(d, "BackOff").join("\n")).toContain('Back-off pulling image "nginx:1.24.0-does-not-exist"');
     // The pull is retried (after the back-off), and the repeated event is counted.
     await until(async () => (/\(x[2-9]\d* over/.test(eventRows(await describePod("badimage"), "Pulling").join("\n")) ? true : undefined), 15_000, "a counted second Pulling event");
-  });
+    // Its waits add up to 45 s: more than the default test timeout when CI is busy.
+  }, 60_000);
 
   it("ends restartPolicy Never and OnFailure pods as Succeeded or Failed", async () => {
     const phase = (n: string) => until(async () => {
