@@ -138,6 +138,11 @@ describe("create, get, update, delete", () => {
     expect(d.body.metadata.deletionTimestamp).toBeTruthy();
     expect(d.body.metadata.deletionGracePeriodSeconds).toBe(30);
     expect((await api.get(`${NS}/pods/graceful`)).status).toBe(200);
+    // A status write during the grace period (the kubelet reporting termination) keeps it.
+    const terminating = (await api.get(`${NS}/pods/graceful`)).body;
+    const st = await api.put(`${NS}/pods/graceful/status`, { ...terminating, status: { ...terminating.status, phase: "Running" } });
+    expect(st.status).toBe(200);
+    expect((await api.get(`${NS}/pods/graceful`)).status).toBe(200);
     const force = await api.del(`${NS}/pods/graceful`, { gracePeriodSeconds: 0 });
     expect(force.status).toBe(200);
     expect((await api.get(`${NS}/pods/graceful`)).status).toBe(404);

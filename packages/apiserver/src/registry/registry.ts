@@ -230,8 +230,9 @@ export class Registry {
       const extra = (!opts.subresource && (await this.strategy.allocate?.(obj, current))) || {};
       if (opts.dryRun) return this.withType(obj);
       const rv = Number(current.metadata.resourceVersion);
-      // An object being deleted whose last finalizer was just removed goes away now.
-      if (obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && !pendingNamespaceFinalizers(obj)) {
+      // An object being deleted whose last finalizer was just removed goes away now; one still
+      // in its grace period (a terminating pod whose kubelet writes status) stays until then.
+      if (obj.metadata.deletionTimestamp && !obj.metadata.deletionGracePeriodSeconds && !obj.metadata.finalizers?.length && !pendingNamespaceFinalizers(obj)) {
         const del = await this.store.delete(key, rv, mergeExtra(extra, this.strategy.release?.(current) ?? {}));
         if (del.ok) return this.withType(del.obj);
       } else {
