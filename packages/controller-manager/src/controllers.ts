@@ -16,6 +16,8 @@ import { cronJobDescriptor } from "./controllers/cronjob/cronjob-controller.js";
 import { daemonSetDescriptor } from "./controllers/daemonset/daemonset-controller.js";
 import { statefulSetDescriptor } from "./controllers/statefulset/statefulset-controller.js";
 import { volumeDescriptor } from "./controllers/volume/volume-controller.js";
+import { EndpointsController } from "./controllers/endpoints/endpoints-controller.js";
+import { EndpointSliceController } from "./controllers/endpointslice/endpointslice-controller.js";
 
 export const CONTROLLERS: ControllerDescriptor[] = [
   { name: "garbagecollector", create: (ctx) => new GarbageCollectorController(ctx) },
@@ -31,6 +33,8 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   daemonSetDescriptor,
   statefulSetDescriptor,
   volumeDescriptor,
+  { name: "endpoints", create: (ctx) => new EndpointsController(ctx) },
+  { name: "endpointslice", create: (ctx) => new EndpointSliceController(ctx) },
 ];
 
 /** Applies --controllers semantics: "*" enables all, "name" one, "-name" disables one. */
