@@ -3,8 +3,9 @@
  * write interface (so unit tests can record actions instead of talking HTTP), controller
  * owner references, pod state predicates, template hashing and creation expectations.
  *
- * They live here rather than in controllers/shared/ because another helper owns that folder;
- * they can move there once both sets of controllers have landed.
+ * Owner references and pod state are re-exported from controllers/shared/; what is left here
+ * (the write seam, template hashing, expectations, the queue runner) still duplicates parts of
+ * shared/ (ControllerExpectations, computeHash, workload-client) and should move there next.
  */
 import { createHash } from "node:crypto";
 import { findResource, isConflict, type KObject, type OwnerReference, type Pod, type PodTemplateSpec, type ResourceInfo } from "@kates/api";
@@ -46,15 +47,10 @@ export function restObjectClient(rest: RestClient): ObjectClient {
   };
 }
 
-/** The controller ownerReference of an object, if any. */
-export function controllerRef(obj: KObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller);
-}
-
-/** An ownerReference making `owner` the controller of a child (blockOwnerDeletion for foreground GC). */
-export function newControllerRef(owner: KObject, apiVersion: string, kind: string): OwnerReference {
-  return { apiVersion, kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
-}
+// Owner references and pod state come from shared/, which the ReplicaSet and Deployment
+// controllers use too: one definition of "active", "ready" and "available" for all workloads.
+export { getControllerOf as controllerRef, newControllerRef, isPodActive, isPodReady } from "../shared/controller-utils.js";
+import { getControllerOf as controllerRef, isPodAvailable as sharedIsPodAvailable } from "../shared/controller-utils.js";
 
 /** True if `obj` is controlled by the object with uid `uid`. */
 export const isControlledBy = (obj: KObject, uid: string | undefined): boolean => !!uid && controllerRef(obj)?.uid === uid;
@@ -66,19 +62,9 @@ export function ownerKey(obj: KObject, kind: string): string | undefined {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${ref.name}` : ref.name;
 }
 
-/** Pending or Running and not being deleted. */
-export const isPodActive = (p: Pod): boolean => p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed" && !p.metadata.deletionTimestamp;
-
-/** The pod's Ready condition is True. */
-export const isPodReady = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-
 /** Ready for at least minReadySeconds at `now` (ms). */
 export function isPodAvailable(p: Pod, minReadySeconds: number | undefined, now: number): boolean {
-  if (!isPodReady(p)) return false;
-  if (!minReadySeconds) return true;
-  const ready = p.status?.conditions?.find((c) => c.type === "Ready");
-  const since = ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN;
-  return Number.isFinite(since) && since + minReadySeconds * 1000 <= now;
+  return sharedIsPodAvailable(p, minReadySeconds ?? 0, now);
 }
 
 /** A stable short hash of a pod template, the value of `controller-revision-hash` style labels. */
