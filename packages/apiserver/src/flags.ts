@@ -2,6 +2,7 @@
  * Command-line flags of kates-apiserver, named after kube-apiserver's where one exists.
  */
 import { parseArgs } from "node:util";
+import { parseDuration } from "@kates/component-base";
 import type { ApiServerOptions } from "./server.js";
 
 export const usage = `kates-apiserver: a Kubernetes-compatible REST API over an etcd cluster.
@@ -25,14 +26,6 @@ Flags:
   --log-level string                    trace, debug, info, warn or error (default "info")
   -h, --help                            show this help
 `;
-
-/** Parses "5m", "30s", "250ms", "1h" or plain seconds into milliseconds. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new Error(`invalid duration ${JSON.stringify(s)}`);
-  const n = Number(m[1]);
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] ?? 1000);
-}
 
 export function parseFlags(argv: string[]): { options: ApiServerOptions; logLevel: string; help: boolean } {
   const { values } = parseArgs({
