@@ -223,3 +223,27 @@ export class LeaderElector {
     return `${this.o.namespace}/${this.o.name}`;
   }
 }
+
+/**
+ * How every leader-elected daemon runs its work (kube-scheduler, kube-controller-manager):
+ * `lead` runs only while this process holds the Lease (or at once when election is off).
+ * Losing leadership is an error, so the process exits and restarts clean from the API,
+ * which holds all state; a graceful stop (signal aborted) returns normally.
+ */
+export async function runLeaderElected(
+  opts: LeaderElectorOptions & { enabled: boolean },
+  lead: (signal: AbortSignal) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!opts.enabled) return lead(signal);
+  let led = false;
+  const elector = new LeaderElector(opts);
+  await elector.run({
+    onStartedLeading: (s) => {
+      led = true;
+      return lead(s);
+    },
+    onNewLeader: (id) => opts.logger?.info({ leader: id, lease: opts.name }, "new leader"),
+  }, signal);
+  if (led && !signal.aborted) throw new Error(`leader election lost (lease ${opts.namespace ?? "kube-system"}/${opts.name})`);
+}

@@ -8,7 +8,7 @@ import { setMaxListeners } from "node:events";
 import os from "node:os";
 import type { Logger } from "@kates/component-base";
 import { startHealthServer } from "@kates/component-base";
-import { LeaderElector, RestClient } from "@kates/client";
+import { RestClient, runLeaderElected } from "@kates/client";
 import { newControllerContext, type ControllerManagerOptions } from "./controller-context.js";
 import { CONTROLLERS, enabledControllers } from "./controllers.js";
 
@@ -47,11 +47,8 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
     await Promise.all(controllers.map((c) => c.run(leaderSignal)));
   };
   try {
-    if (!options.leaderElect) {
-      await startControllers(signal);
-      return;
-    }
-    const elector = new LeaderElector({
+    await runLeaderElected({
+      enabled: options.leaderElect,
       client: rest,
       name: "kube-controller-manager",
       namespace: "kube-system",
@@ -59,12 +56,8 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
       leaseDurationMs: options.leaseDurationMs,
       renewDeadlineMs: options.renewDeadlineMs,
       retryPeriodMs: options.retryPeriodMs,
-    });
-    await elector.run({
-      onStartedLeading: (s) => startControllers(s),
-      onNewLeader: (id) => log.info({ leader: id }, "new leader"),
-    }, signal);
-    if (leading && !signal.aborted) throw new Error("leader election lost");
+      logger: log,
+    }, startControllers, signal);
   } finally {
     await health.close();
     rest.close();

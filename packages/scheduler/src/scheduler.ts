@@ -9,7 +9,7 @@
 import os from "node:os";
 import { setImmediate as yieldToIO } from "node:timers/promises";
 import { findResource, isConflict, isNotFound, type Node, type Pod } from "@kates/api";
-import { EventRecorder, Informer, LeaderElector, RestClient, objectKey, waitForCacheSync } from "@kates/client";
+import { EventRecorder, Informer, RestClient, objectKey, runLeaderElected, waitForCacheSync } from "@kates/client";
 import { startHealthServer, type Logger } from "@kates/component-base";
 import { Algorithm } from "./algorithm.js";
 import { Binder } from "./binder.js";
@@ -236,11 +236,8 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
     await scheduler.run(leaderSignal);
   };
   try {
-    if (!options.leaderElect) {
-      await lead(signal);
-      return;
-    }
-    const elector = new LeaderElector({
+    await runLeaderElected({
+      enabled: options.leaderElect,
       client: electionRest,
       name: "kube-scheduler",
       namespace: "kube-system",
@@ -249,9 +246,7 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
       renewDeadlineMs: options.renewDeadlineMs,
       retryPeriodMs: options.retryPeriodMs,
       logger: log,
-    });
-    await elector.run({ onStartedLeading: lead, onNewLeader: (id) => log.info({ leader: id }, "new leader") }, signal);
-    if (scheduler && !signal.aborted) throw new Error("leader election lost");
+    }, lead, signal);
   } finally {
     await health.close();
     rest.close();
