@@ -113,4 +113,24 @@ describe("kubectl against real containers", () => {
     }
     await pf.stop();
   });
+
+  it("port-forward to a Service picks a ready pod behind it and its target port", async () => {
+    const svc = {
+      apiVersion: "v1", kind: "Service", metadata: { name: "real-web" },
+      spec: { selector: { app: "real" }, ports: [{ name: "http", port: 8080, targetPort: 80 }] },
+    };
+    ok(await k(["apply", "-f", "-"], JSON.stringify(svc)));
+    const local = await freePort();
+    const pf = startKubectl(["port-forward", "svc/real-web", `${local}:8080`], { server: cp.url, timeoutMs: 60_000 });
+    try {
+      await pf.waitForOutput(`Forwarding from 127.0.0.1:${local} -> 80`, 15_000);
+      const res = await fetch(`http://127.0.0.1:${local}/`, { headers: { Connection: "close" } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("nginx");
+    } catch (err) {
+      const out = await pf.stop();
+      throw new Error(`${(err as Error).message}\n${out.stdout}\n${out.stderr}`, { cause: err });
+    }
+    await pf.stop();
+  });
 });
