@@ -1,0 +1,59 @@
+/**
+ * Names of kates' iptables chains. Every chain starts with KATES- so `--cleanup` (and a reader of
+ * `iptables-save`) can tell ours apart; per-service chains end in a hash, like Kubernetes' KUBE-SVC-*,
+ * because iptables limits chain names to 28 characters.
+ */
+import { createHash } from "node:crypto";
+import type { EndpointInfo, ServicePortInfo } from "../types.js";
+
+export const CHAIN_PREFIX = "KATES-";
+
+/** nat: entry from PREROUTING and OUTPUT; filter: REJECT of endpoint-less ClusterIPs. */
+export const SERVICES = "KATES-SERVICES";
+/** nat: NodePort dispatch, reached from the end of KATES-SERVICES for local destinations. */
+export const NODEPORTS = "KATES-NODEPORTS";
+/** nat: marks a packet for masquerade in KATES-POSTROUTING. */
+export const MARK_MASQ = "KATES-MARK-MASQ";
+/** nat: entry from POSTROUTING; masquerades marked packets. */
+export const POSTROUTING = "KATES-POSTROUTING";
+/** filter: REJECT of endpoint-less NodePorts, LoadBalancer and external IPs; DROP of LoadBalancer traffic from outside loadBalancerSourceRanges. */
+export const EXTERNAL_SERVICES = "KATES-EXTERNAL-SERVICES";
+/** filter: accepts forwarded service traffic even where the FORWARD policy is DROP. */
+export const FORWARD = "KATES-FORWARD";
+/** nat: holds one comment rule with the hash of the applied ruleset (see proxier-iptables.ts). */
+export const STATE = "KATES-STATE";
+
+/** The packet mark bit meaning "masquerade me" (Kubernetes uses the same bit, 0x4000, for KUBE-MARK-MASQ). */
+export const MASQ_MARK = "0x4000";
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** 16 base32 characters of sha256(s): 80 bits, ample to keep service chains apart. */
+export function hash16(s: string): string {
+  const bytes = createHash("sha256").update(s).digest();
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5 && out.length < 16) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    if (out.length >= 16) break;
+    value &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+const portId = (sp: ServicePortInfo) => `${sp.key}/${sp.protocol}`;
+
+/** Per-service-port chain: balances over the endpoints. */
+export const svcChain = (sp: ServicePortInfo) => `KATES-SVC-${hash16(portId(sp))}`;
+/** Per-service-port chain for traffic from outside (NodePort, LoadBalancer, external IPs): masquerade, then KATES-SVC-*. */
+export const extChain = (sp: ServicePortInfo) => `KATES-EXT-${hash16(portId(sp))}`;
+/** Per-service-port chain for LoadBalancer IPs: source-range check, then KATES-EXT-*. */
+export const fwChain = (sp: ServicePortInfo) => `KATES-FW-${hash16(portId(sp))}`;
+/** Per-endpoint chain: hairpin masquerade and the DNAT. */
+export const sepChain = (sp: ServicePortInfo, ep: EndpointInfo) => `KATES-SEP-${hash16(`${portId(sp)}/${ep.ip}:${ep.port}`)}`;

@@ -1,0 +1,155 @@
+/**
+ * The pure iptables renderer: ServicePortInfo[] in, the rules of every KATES- chain out. No I/O;
+ * proxier-iptables.ts diffs renderings and feeds them to `iptables-restore --noflush`.
+ *
+ * Packet paths (nat), for a Service port with endpoints:
+ *   PREROUTING/OUTPUT -> KATES-SERVICES -> (ClusterIP match) KATES-SVC-x -> KATES-SEP-y (DNAT)
+ *                                       -> (LoadBalancer IP)  KATES-FW-x -> KATES-EXT-x -> KATES-SVC-x
+ *                                       -> (external IP)      KATES-EXT-x
+ *                                       -> (last rule, local destination) KATES-NODEPORTS -> KATES-EXT-x
+ *   POSTROUTING -> KATES-POSTROUTING: MASQUERADE what KATES-MARK-MASQ marked.
+ * Without endpoints there is no DNAT and the filter table REJECTs instead (KATES-SERVICES for the
+ * ClusterIP, KATES-EXTERNAL-SERVICES for NodePorts and external addresses).
+ */
+import type { ServicePortInfo } from "../types.js";
+import {
+  EXTERNAL_SERVICES, FORWARD, MARK_MASQ, MASQ_MARK, NODEPORTS, POSTROUTING, SERVICES,
+  extChain, fwChain, sepChain, svcChain,
+} from "./names.js";
+
+/** Chains and their rule lines (`-A CHAIN ...`) for one table; every chain here is ours. */
+export type TableRules = Map<string, string[]>;
+
+/** A full rendering: our chains in nat and filter. */
+export interface Ruleset {
+  nat: TableRules;
+  filter: TableRules;
+}
+
+/** Options that shape the rules, from flags. */
+export interface RenderOptions {
+  /** --cluster-cidr: ClusterIP traffic from outside it is masqueraded ("" = masquerade none of it). */
+  clusterCIDR: string;
+  /** --masquerade-all: masquerade all ClusterIP traffic. */
+  masqueradeAll: boolean;
+}
+
+/** A jump from a built-in chain to ours, inserted at position 1 when missing. */
+export interface Jump {
+  table: "nat" | "filter";
+  chain: string;
+  /** Rule arguments after `-A CHAIN`. */
+  args: string[];
+}
+
+const cmt = (s: string) => `-m comment --comment "${s.replace(/"/g, "")}"`;
+
+/** The jumps from built-in chains into ours, as Kubernetes' kube-proxy installs them. */
+export const JUMPS: Jump[] = [
+  { table: "nat", chain: "PREROUTING", args: ["-m", "comment", "--comment", "kates service portals", "-j", SERVICES] },
+  { table: "nat", chain: "OUTPUT", args: ["-m", "comment", "--comment", "kates service portals", "-j", SERVICES] },
+  { table: "nat", chain: "POSTROUTING", args: ["-m", "comment", "--comment", "kates postrouting rules", "-j", POSTROUTING] },
+  { table: "filter", chain: "INPUT", args: ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kates externally-visible service portals", "-j", EXTERNAL_SERVICES] },
+  { table: "filter", chain: "FORWARD", args: ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kates service portals", "-j", SERVICES] },
+  { table: "filter", chain: "FORWARD", args: ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kates externally-visible service portals", "-j", EXTERNAL_SERVICES] },
+  { table: "filter", chain: "FORWARD", args: ["-m", "comment", "--comment", "kates forwarding rules", "-j", FORWARD] },
+  { table: "filter", chain: "OUTPUT", args: ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kates service portals", "-j", SERVICES] },
+];
+
+function add(t: TableRules, chain: string, rule: string): void {
+  let rules = t.get(chain);
+  if (!rules) t.set(chain, (rules = []));
+  rules.push(`-A ${chain} ${rule}`);
+}
+
+/** Renders every rule kates owns for the given Service ports. */
+export function renderRules(ports: ServicePortInfo[], opts: RenderOptions): Ruleset {
+  const nat: TableRules = new Map([[SERVICES, []], [NODEPORTS, []], [MARK_MASQ, []], [POSTROUTING, []]]);
+  const filter: TableRules = new Map([[SERVICES, []], [EXTERNAL_SERVICES, []], [FORWARD, []]]);
+
+  add(nat, MARK_MASQ, `-j MARK --or-mark ${MASQ_MARK}`);
+  add(nat, POSTROUTING, `-m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
+  // Clear the bit so a packet that passes through again (e.g. re-encapsulated) is not masqueraded twice.
+  add(nat, POSTROUTING, `-j MARK --xor-mark ${MASQ_MARK}`);
+  add(nat, POSTROUTING, `${cmt("kates service traffic requiring SNAT")} -j MASQUERADE --random-fully`);
+
+  add(filter, FORWARD, `-m conntrack --ctstate INVALID -j DROP`);
+  add(filter, FORWARD, `-m mark --mark ${MASQ_MARK}/${MASQ_MARK} ${cmt("kates forwarding rules")} -j ACCEPT`);
+  add(filter, FORWARD, `-m conntrack --ctstate RELATED,ESTABLISHED ${cmt("kates forwarding conntrack rule")} -j ACCEPT`);
+
+  for (const sp of ports) renderServicePort(nat, filter, sp, opts);
+
+  // Last: anything else aimed at a local address may be a NodePort.
+  add(nat, SERVICES, `-m addrtype --dst-type LOCAL ${cmt("kates service nodeports; NOTE: this must be the last rule in this chain")} -j ${NODEPORTS}`);
+  return { nat, filter };
+}
+
+function renderServicePort(nat: TableRules, filter: TableRules, sp: ServicePortInfo, opts: RenderOptions): void {
+  const p = sp.protocol;
+  const match = (ip: string, port: number) => `-d ${ip}/32 -p ${p} -m ${p} --dport ${port}`;
+  const external = sp.nodePort !== undefined || sp.loadBalancerIPs.length > 0 || sp.externalIPs.length > 0;
+
+  if (sp.endpoints.length === 0) {
+    const reject = `-j REJECT --reject-with icmp-port-unreachable`;
+    add(filter, SERVICES, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} has no endpoints`)} ${reject}`);
+    for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) add(filter, EXTERNAL_SERVICES, `${match(ip, sp.port)} ${cmt(`${sp.key} has no endpoints`)} ${reject}`);
+    if (sp.nodePort !== undefined) {
+      add(filter, EXTERNAL_SERVICES, `-m addrtype --dst-type LOCAL -p ${p} -m ${p} --dport ${sp.nodePort} ${cmt(`${sp.key} has no endpoints`)} ${reject}`);
+    }
+    return;
+  }
+
+  const svc = svcChain(sp);
+  const ext = extChain(sp);
+  add(nat, SERVICES, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${svc}`);
+  for (const ip of sp.externalIPs) add(nat, SERVICES, `${match(ip, sp.port)} ${cmt(`${sp.key} external IP`)} -j ${ext}`);
+  if (sp.loadBalancerIPs.length) {
+    const fw = fwChain(sp);
+    for (const ip of sp.loadBalancerIPs) add(nat, SERVICES, `${match(ip, sp.port)} ${cmt(`${sp.key} loadbalancer IP`)} -j ${fw}`);
+    if (sp.loadBalancerSourceRanges.length) {
+      for (const src of sp.loadBalancerSourceRanges) add(nat, fw, `-s ${src} ${cmt(`${sp.key} loadbalancer IP`)} -j ${ext}`);
+      // Traffic from elsewhere keeps its LoadBalancer destination (no DNAT) and is dropped in filter.
+      for (const ip of sp.loadBalancerIPs) add(filter, EXTERNAL_SERVICES, `${match(ip, sp.port)} ${cmt(`${sp.key} traffic not accepted by ${fw}`)} -j DROP`);
+    } else {
+      add(nat, fw, `${cmt(`${sp.key} loadbalancer IP`)} -j ${ext}`);
+    }
+  }
+  if (sp.nodePort !== undefined) add(nat, NODEPORTS, `-p ${p} -m ${p} --dport ${sp.nodePort} ${cmt(`${sp.key} node port`)} -j ${ext}`);
+  if (external) {
+    add(nat, ext, `${cmt(`masquerade traffic for ${sp.key} external destinations`)} -j ${MARK_MASQ}`);
+    add(nat, ext, `-j ${svc}`);
+  }
+
+  // ClusterIP traffic from outside the pod network (nodes, other hosts) must come back through this node.
+  if (opts.masqueradeAll) add(nat, svc, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${MARK_MASQ}`);
+  else if (opts.clusterCIDR) add(nat, svc, `! -s ${opts.clusterCIDR} ${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${MARK_MASQ}`);
+
+  const seps = sp.endpoints.map((ep) => ({ ep, chain: sepChain(sp, ep), id: `${ep.ip}:${ep.port}` }));
+  if (sp.affinitySeconds !== undefined) {
+    for (const s of seps) {
+      add(nat, svc, `${cmt(`${sp.key} -> ${s.id}`)} -m recent --name ${s.chain} --mask 255.255.255.255 --rsource --rcheck --seconds ${sp.affinitySeconds} --reap -j ${s.chain}`);
+    }
+  }
+  seps.forEach((s, i) => {
+    const left = seps.length - i;
+    const stat = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : "";
+    add(nat, svc, `${cmt(`${sp.key} -> ${s.id}`)}${stat} -j ${s.chain}`);
+  });
+  for (const s of seps) {
+    // Hairpin: a pod reaching itself through the Service must see the reply come from the Service.
+    add(nat, s.chain, `-s ${s.ep.ip}/32 ${cmt(sp.key)} -j ${MARK_MASQ}`);
+    const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${s.chain} --mask 255.255.255.255 --rsource --set` : "";
+    add(nat, s.chain, `-p ${p} ${cmt(sp.key)}${recent} -m ${p} -j DNAT --to-destination ${s.id}`);
+  }
+}
+
+/** Counts for /healthz and the benchmark: Service ports with rules and endpoint chains rendered. */
+export function rulesetStats(ports: ServicePortInfo[]): { servicePorts: number; endpoints: number; withoutEndpoints: number } {
+  let endpoints = 0;
+  let withoutEndpoints = 0;
+  for (const sp of ports) {
+    endpoints += sp.endpoints.length;
+    if (!sp.endpoints.length) withoutEndpoints++;
+  }
+  return { servicePorts: ports.length, endpoints, withoutEndpoints };
+}
