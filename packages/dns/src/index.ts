@@ -1,2 +1,11 @@
-/** Placeholder: filled in by the issue 5 work. */
-export {};
+/**
+ * @kates/dns: the cluster DNS daemon's parts, importable for tests and tools: the wire
+ * codec, the record index, the query handler, the forwarder and the kube-dns registration.
+ */
+export * from "./wire.js";
+export * from "./records.js";
+export * from "./forwarder.js";
+export * from "./handler.js";
+export * from "./server.js";
+export * from "./register.js";
+export { run, chooseUpstreams, defaultAdvertiseAddress, type RunOptions } from "./dns.js";
