@@ -102,10 +102,13 @@ ensure_images() {
 }
 
 # remove_kates_containers force-removes every container a runtime shim made (sandboxes,
-# containers and idle pooled sandboxes), by label; for `npm run down` and failed test runs.
+# containers and idle pooled sandboxes) and then the shims' pod networks, by label; for
+# `npm run down` and failed test runs.
 remove_kates_containers() {
   docker_ok || return 0
-  local ids
+  local ids nets
   ids="$(docker ps -aq --filter label=io.kates.managed=true)"
   [[ -z "$ids" ]] || { log "removing $(wc -w <<<"$ids") kates containers"; docker rm -f -v $ids >/dev/null; }
+  nets="$(docker network ls -q --filter label=io.kates.managed=true --filter label=io.kates.type=pod-network)"
+  [[ -z "$nets" ]] || { log "removing $(wc -w <<<"$nets") kates pod networks"; docker network rm $nets >/dev/null || true; }
 }

@@ -113,6 +113,12 @@ export interface PortForwardResponse { data: Buffer }
 export interface ContainerLogsRequest { container_id: string; follow?: boolean; tail_lines?: number; since_seconds?: number; timestamps?: boolean; limit_bytes?: number }
 export interface LogChunk { data: Buffer; stream: string }
 
+/** UpdateRuntimeConfig's request: today only the node's pod CIDR. */
+export interface RuntimeConfig { network_config?: { pod_cidr: string } | null }
+export interface RuntimeCondition { type: string; status: boolean; reason: string; message: string }
+/** Status's answer: RuntimeReady and NetworkReady conditions. */
+export interface RuntimeStatus { conditions: RuntimeCondition[] }
+
 export interface Image { id: string; repo_tags: string[]; repo_digests: string[]; size: number }
 
 /** Nanoseconds since the epoch (the proto's time unit) to a Date. */

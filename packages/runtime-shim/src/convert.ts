@@ -92,8 +92,11 @@ export function dnsOptions(dns: DNSConfig | null | undefined): SandboxNetworkOpt
   };
 }
 
-/** Docker create options for a pod's pause container (fresh, not pooled). */
-export function sandboxCreateOptions(name: string, pauseImage: string, cfg: PodSandboxConfig, labels: Record<string, string>): ContainerCreateOptions {
+/**
+ * Docker create options for a pod's pause container (fresh, not pooled), on Docker network
+ * `network` (the shim's pod network, or "bridge" before it has one).
+ */
+export function sandboxCreateOptions(name: string, pauseImage: string, cfg: PodSandboxConfig, labels: Record<string, string>, network = "bridge"): ContainerCreateOptions {
   const sc = cfg.linux?.security_context;
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -110,7 +113,7 @@ export function sandboxCreateOptions(name: string, pauseImage: string, cfg: PodS
     Labels: labels,
     ExposedPorts: exposed,
     HostConfig: {
-      NetworkMode: sc?.host_network ? "host" : "bridge",
+      NetworkMode: sc?.host_network ? "host" : network,
       IpcMode: sc?.host_ipc ? "host" : "shareable",
       ...(sc?.host_pid && { PidMode: "host" }),
       PortBindings: bindings,
@@ -159,9 +162,25 @@ export function toNanos(time: string | undefined): number {
   return seconds * 1e9 + frac;
 }
 
-/** The container's address on its (bridge) network; "" for host networking or when stopped. */
+/**
+ * The container's address: on the network it was created on (the pod network or Docker's
+ * bridge), else on any network it has; "" for host networking or when stopped.
+ */
 export function containerIP(info: Pick<ContainerInspectInfo, "HostConfig" | "NetworkSettings">): string {
-  if (info.HostConfig?.NetworkMode === "host") return "";
-  const nets = Object.values(info.NetworkSettings?.Networks ?? {});
-  return nets.find((n) => n.IPAddress)?.IPAddress ?? "";
+  const mode = info.HostConfig?.NetworkMode;
+  if (mode === "host") return "";
+  const networks = info.NetworkSettings?.Networks ?? {};
+  const own = mode ? networks[mode]?.IPAddress : undefined;
+  return own || (Object.values(networks).find((n) => n.IPAddress)?.IPAddress ?? "");
+}
+
+/** resolv.conf text for a pod's DNS settings; undefined when the pod sets none. */
+export function resolvConf(dns: DNSConfig | null | undefined): string | undefined {
+  if (!dns || !(dns.servers?.length || dns.searches?.length || dns.options?.length)) return undefined;
+  const lines = [
+    ...(dns.servers ?? []).map((s) => `nameserver ${s}`),
+    ...(dns.searches?.length ? [`search ${dns.searches.join(" ")}`] : []),
+    ...(dns.options?.length ? [`options ${dns.options.join(" ")}`] : []),
+  ];
+  return lines.join("\n") + "\n";
 }

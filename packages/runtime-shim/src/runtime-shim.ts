@@ -10,6 +10,7 @@ import type { Logger } from "@kates/component-base";
 import { Containers } from "./containers.js";
 import { DockerEngine, type Engine } from "./docker/index.js";
 import { Images } from "./images.js";
+import { PodNetwork } from "./pod-network.js";
 import { SandboxPool } from "./sandbox-pool.js";
 import { SandboxStore } from "./sandbox-store.js";
 import { Sandboxes } from "./sandboxes.js";
@@ -35,6 +36,7 @@ export interface RunningShim {
   address: string;
   pool?: SandboxPool;
   engine: Engine;
+  network: PodNetwork;
   /** Stops serving; with removePool, also removes the idle pooled sandboxes. */
   stop(removePool?: boolean): Promise<void>;
 }
@@ -60,11 +62,15 @@ export async function startRuntimeShim(o: RunOptions, log: Logger): Promise<Runn
   const pool = o.sandboxPoolSize > 0
     ? new SandboxPool(engine, { size: o.sandboxPoolSize, pauseImage, shimId: o.shimId }, log.child({ part: "sandbox-pool" }))
     : undefined;
-  const sandboxes = new Sandboxes({ engine, store, pool, pauseImage, shimId: o.shimId, log });
+  const network = new PodNetwork(engine, o.shimId, log.child({ part: "pod-network" }));
+  network.pool = pool;
+  await network.adopt();
+  const sandboxes = new Sandboxes({ engine, store, pool, network, pauseImage, shimId: o.shimId, log });
   await sandboxes.pruneStore();
-  await pool?.start();
+  // With no pod network yet the pool fills on Docker's bridge; the first UpdateRuntimeConfig drains it.
+  await pool?.start(network.networkName ?? "bridge");
   const containers = new Containers({ engine, sandboxes, registry: o.registry, shimId: o.shimId, log });
-  const server = newShimServer({ engine, sandboxes, containers, streaming: new Streaming(engine), images, log });
+  const server = newShimServer({ engine, sandboxes, containers, streaming: new Streaming(engine), images, network, log });
 
   const sock = unixPath(o.listen);
   if (sock) {
@@ -80,6 +86,7 @@ export async function startRuntimeShim(o: RunOptions, log: Logger): Promise<Runn
     address: bindTo,
     pool,
     engine,
+    network,
     async stop(removePool = false) {
       await pool?.stop(removePool);
       await new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import { writeFile, readFile } from "node:fs/promises";
 import type { Logger } from "@kates/component-base";
 import type { ContainerSummary, Engine } from "./docker/index.js";
 import type { Labels, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxMetadata, PodSandboxStatus } from "@kates/cri-api";
-import { containerIP, sandboxCreateOptions, toNanos } from "./convert.js";
+import { containerIP, resolvConf, sandboxCreateOptions, toNanos } from "./convert.js";
 import { isDockerNotFound, notFound } from "./errors.js";
 import {
   LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_SANDBOX_ATTEMPT,
@@ -16,11 +16,14 @@ import {
 import { isPoolName, parseName, sandboxName } from "./naming.js";
 import { poolEligible, type SandboxPool } from "./sandbox-pool.js";
 import type { SandboxStore } from "./sandbox-store.js";
+import type { PodNetwork } from "./pod-network.js";
 
 export interface SandboxDeps {
   engine: Engine;
   store: SandboxStore;
   pool?: SandboxPool;
+  /** The pod network new sandboxes join; absent or without a network: Docker's default bridge. */
+  network?: Pick<PodNetwork, "networkName">;
   pauseImage: string;
   shimId: string;
   log: Logger;
@@ -57,9 +60,14 @@ export class Sandboxes {
       [LABEL_SANDBOX_ATTEMPT]: String(m.attempt ?? 0),
       [LABEL_SHIM]: this.d.shimId,
     });
-    const id = await this.d.engine.create(sandboxCreateOptions(name, this.d.pauseImage, cfg, labels));
+    const network = this.d.network?.networkName;
+    const id = await this.d.engine.create(sandboxCreateOptions(name, this.d.pauseImage, cfg, labels, network));
     try {
       await this.d.engine.start(id);
+      // On a user-defined network Docker points resolv.conf at its embedded DNS (127.0.0.11);
+      // pods must see the cluster DNS itself, as on the default bridge and in pooled sandboxes.
+      const conf = network && !cfg.linux?.security_context?.host_network ? resolvConf(cfg.dns_config) : undefined;
+      if (conf) await writeFile((await this.d.engine.inspect(id)).ResolvConfPath, conf);
     } catch (err) {
       await this.d.engine.remove(id).catch(() => undefined);
       throw err;
@@ -79,15 +87,8 @@ export class Sandboxes {
       attempt: cfg.metadata.attempt ?? 0,
     });
     await this.d.engine.rename(id, name);
-    const dns = cfg.dns_config;
-    if (dns && (dns.servers?.length || dns.searches?.length || dns.options?.length)) {
-      const lines = [
-        ...(dns.servers ?? []).map((s) => `nameserver ${s}`),
-        ...(dns.searches?.length ? [`search ${dns.searches.join(" ")}`] : []),
-        ...(dns.options?.length ? [`options ${dns.options.join(" ")}`] : []),
-      ];
-      await writeFile(info.ResolvConfPath, lines.join("\n") + "\n");
-    }
+    const conf = resolvConf(cfg.dns_config);
+    if (conf) await writeFile(info.ResolvConfPath, conf);
     if (hostname) {
       await writeFile(info.HostnamePath, hostname + "\n");
       const hosts = await readFile(info.HostsPath, "utf8");

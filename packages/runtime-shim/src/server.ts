@@ -8,6 +8,7 @@ import type { Engine } from "./docker/index.js";
 import type { Containers } from "./containers.js";
 import { toGrpcError } from "./errors.js";
 import type { Images } from "./images.js";
+import type { PodNetwork } from "./pod-network.js";
 import { loadRuntimeProto } from "@kates/cri-api";
 import type { Sandboxes } from "./sandboxes.js";
 import type { Streaming } from "./streaming.js";
@@ -21,6 +22,7 @@ export interface ShimParts {
   containers: Containers;
   streaming: Streaming;
   images: Images;
+  network: PodNetwork;
   log: Logger;
 }
 
@@ -69,6 +71,15 @@ export function newShimServer(p: ShimParts): grpc.Server {
     ExecSync: u("ExecSync", (r) => p.streaming.execSync(r.container_id, r.cmd, r.timeout)),
     Exec: (call: grpc.ServerDuplexStream<Req, Req>) => p.streaming.exec(call),
     PortForward: (call: grpc.ServerDuplexStream<Req, Req>) => p.streaming.portForward(call),
+    UpdateRuntimeConfig: u("UpdateRuntimeConfig", (r) => p.network.configure(r.runtime_config?.network_config?.pod_cidr ?? "")),
+    Status: u("Status", async () => {
+      const runtime = await p.engine.version().then(
+        () => ({ type: "RuntimeReady", status: true, reason: "", message: "" }),
+        (err: Error) => ({ type: "RuntimeReady", status: false, reason: "EngineUnreachable", message: err.message }),
+      );
+      await p.network.verify().catch(() => undefined);
+      return { status: { conditions: [runtime, p.network.condition()] } };
+    }),
     ContainerLogs: (call: grpc.ServerWritableStream<Req, Req>) => {
       p.streaming.logs(call).catch((err) => call.emit("error", toGrpcError(err, "logs")));
     },

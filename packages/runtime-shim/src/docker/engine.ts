@@ -13,6 +13,8 @@ export type ContainerInspectInfo = Docker.ContainerInspectInfo;
 export type ContainerSummary = Docker.ContainerInfo;
 export type ImageSummary = Docker.ImageInfo;
 export type ImageInspectInfo = Docker.ImageInspectInfo;
+export type NetworkInspectInfo = Docker.NetworkInspectInfo;
+export type NetworkCreateOptions = Docker.NetworkCreateOptions;
 
 export interface ExecSession {
   /** Raw hijacked stream: multiplexed (8-byte frame headers) unless tty. */
@@ -41,6 +43,11 @@ export interface Engine {
   inspectImage(ref: string): Promise<ImageInspectInfo>;
   pull(ref: string, auth?: { username: string; password: string }): Promise<void>;
   removeImage(ref: string): Promise<void>;
+  /** Networks that carry every label given as key=value or key. */
+  listNetworks(labels: string[]): Promise<NetworkInspectInfo[]>;
+  inspectNetwork(id: string): Promise<NetworkInspectInfo>;
+  createNetwork(opts: NetworkCreateOptions): Promise<string>;
+  removeNetwork(id: string): Promise<void>;
 }
 
 /** An Engine over the Docker API socket. */
@@ -146,5 +153,21 @@ export class DockerEngine implements Engine {
 
   async removeImage(ref: string) {
     await this.api.request("DELETE", `/images/${ref}`);
+  }
+
+  listNetworks(labels: string[]) {
+    return this.api.request<NetworkInspectInfo[]>("GET", `/networks${query({ filters: { label: labels } })}`);
+  }
+
+  inspectNetwork(id: string) {
+    return this.api.request<NetworkInspectInfo>("GET", `/networks/${encodeURIComponent(id)}`);
+  }
+
+  async createNetwork(opts: NetworkCreateOptions) {
+    return (await this.api.request<{ Id: string }>("POST", "/networks/create", opts)).Id;
+  }
+
+  async removeNetwork(id: string) {
+    await this.api.request("DELETE", `/networks/${encodeURIComponent(id)}`);
   }
 }
