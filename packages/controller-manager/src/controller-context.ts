@@ -17,6 +17,8 @@ export interface ControllerManagerOptions {
   clusterCIDR: string;
   /** Node IPAM: prefix length of each node's podCIDR. */
   nodeCIDRMaskSize: number;
+  /** Service LB: --load-balancer-ip-pool (CIDR or A-B); empty or unset: LoadBalancer Services stay pending. */
+  loadBalancerIPPool?: string;
   /** Controllers to run: names, "*" for all, "-name" to disable one (as --controllers does). */
   controllers: string[];
 }

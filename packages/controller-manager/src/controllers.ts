@@ -18,6 +18,7 @@ import { statefulSetDescriptor } from "./controllers/statefulset/statefulset-con
 import { volumeDescriptor } from "./controllers/volume/volume-controller.js";
 import { EndpointsController } from "./controllers/endpoints/endpoints-controller.js";
 import { EndpointSliceController } from "./controllers/endpointslice/endpointslice-controller.js";
+import { ServiceLBController } from "./controllers/servicelb/servicelb-controller.js";
 
 export const CONTROLLERS: ControllerDescriptor[] = [
   { name: "garbagecollector", create: (ctx) => new GarbageCollectorController(ctx) },
@@ -35,6 +36,7 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   volumeDescriptor,
   { name: "endpoints", create: (ctx) => new EndpointsController(ctx) },
   { name: "endpointslice", create: (ctx) => new EndpointSliceController(ctx) },
+  { name: "service-lb", create: (ctx) => new ServiceLBController(ctx) },
 ];
 
 /** Applies --controllers semantics: "*" enables all, "name" one, "-name" disables one. */

@@ -2,6 +2,10 @@
 /** kates-controller-manager entry point: flags, then run() (controller-manager.ts). */
 import { parseDuration, runDaemon } from "@kates/component-base";
 import { run, type RunOptions } from "./controller-manager.js";
+import { IpPool } from "./controllers/servicelb/ip-pool.js";
+
+/** Fails flag parsing (exit 2 with usage) on a malformed pool instead of at controller start. */
+const validPool = (s: string) => (s.trim() ? new IpPool(s).spec : "");
 
 runDaemon<RunOptions>({
   name: "kates-controller-manager",
@@ -21,6 +25,7 @@ runDaemon<RunOptions>({
     "node-monitor-period": { type: "string", default: "1s", help: "how often node health is checked (Kubernetes: 5s)" },
     "cluster-cidr": { type: "string", default: "10.244.0.0/16", help: "pod network, split into per-node podCIDRs" },
     "node-cidr-mask-size": { type: "string", default: "24", help: "prefix length of each node's podCIDR" },
+    "load-balancer-ip-pool": { type: "string", default: "", help: "addresses for LoadBalancer Services, a CIDR (172.31.255.0/28) or A-B range; empty: they stay <pending>" },
     "log-level": { type: "string", default: "info", help: "trace, debug, info, warn or error" },
   },
   options: (v) => ({
@@ -37,6 +42,7 @@ runDaemon<RunOptions>({
     nodeMonitorPeriodMs: parseDuration(String(v["node-monitor-period"])),
     clusterCIDR: String(v["cluster-cidr"]),
     nodeCIDRMaskSize: Number(v["node-cidr-mask-size"]),
+    loadBalancerIPPool: validPool(String(v["load-balancer-ip-pool"])),
   }),
   run,
 });

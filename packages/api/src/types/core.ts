@@ -43,6 +43,8 @@ export interface ServiceSpec {
 export interface LoadBalancerIngress {
   ip?: string;
   hostname?: string;
+  /** VIP: traffic arrives with the load balancer's address as destination (kube-proxy answers on it); Proxy: it does not. */
+  ipMode?: "VIP" | "Proxy";
 }
 
 export interface ServiceStatus {
