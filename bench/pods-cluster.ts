@@ -121,6 +121,8 @@ export async function startBenchNode(o: BenchNodeOptions): Promise<BenchNode> {
     parts.kubelet = startDaemon(KUBELET_MAIN, [
       `--server=${parts.apiserver.url}`, `--node-name=${nodeName}`, "--node-ip=127.0.0.1", `--port=${await freePort()}`,
       "--address=127.0.0.1", `--runtime-endpoint=unix://${sock}`, `--root-dir=${join(dir, "kubelet")}`, "--log-level=warn",
+      // No controller-manager here assigns a podCIDR: pods stay on Docker's bridge.
+      "--pod-network=none",
     ]);
     await waitNodeReady(parts.api, nodeName, parts as BenchNode);
     return { ...(parts as BenchNode), stop };

@@ -58,6 +58,12 @@ export interface ClusterOptions {
   schedulerArgs?: string[];
   /** Start a second controller-manager and scheduler (leader election). */
   standbys?: boolean;
+  /**
+   * Kubelets' --pod-network. Default none (pods on Docker's bridge): concurrent clusters on one
+   * engine would otherwise all make bridges on 10.244.0.0/24... With host-gw, this cluster's
+   * nodes get /27s of a random 10.244.X.0/24 (X in 100-199).
+   */
+  podNetwork?: "host-gw" | "none";
 }
 
 export interface StartedCluster {
@@ -87,8 +93,10 @@ export async function startCluster(opts: ClusterOptions): Promise<StartedCluster
   const schedulers: Daemon[] = [];
   let hollow: Daemon | undefined;
   const replicas = opts.standbys ? 2 : 1;
+  const podNetwork = opts.podNetwork ?? "none";
+  const ipamArgs = podNetwork === "host-gw" ? [`--cluster-cidr=10.244.${100 + Math.floor(Math.random() * 100)}.0/24`, "--node-cidr-mask-size=27"] : [];
   for (let i = 0; i < replicas; i++) {
-    controllerManagers.push(add(new Daemon(`controller-manager-${i}`, dist("controller-manager"), [`--server=${url}`, "--health-port=0", ...(opts.controllerManagerArgs ?? [])])));
+    controllerManagers.push(add(new Daemon(`controller-manager-${i}`, dist("controller-manager"), [`--server=${url}`, "--health-port=0", ...ipamArgs, ...(opts.controllerManagerArgs ?? [])])));
     schedulers.push(add(new Daemon(`scheduler-${i}`, dist("scheduler"), [`--server=${url}`, "--health-port=0", ...(opts.schedulerArgs ?? [])])));
   }
   for (const node of opts.nodes ?? []) {
@@ -98,7 +106,7 @@ export async function startCluster(opts: ClusterOptions): Promise<StartedCluster
     const kubelet = add(new Daemon(`kubelet-${node}`, dist("kubelet"), [
       `--server=${url}`, `--node-name=${node}`, "--node-ip=127.0.0.1", "--address=127.0.0.1", `--port=${await freePort()}`,
       `--runtime-endpoint=unix://${sock}`, `--root-dir=${join(dir, `${node}-kubelet`)}`, "--crashloop-backoff-base=1s", "--image-pull-backoff-max=5s",
-      ...(opts.kubeletArgs ?? []),
+      `--pod-network=${podNetwork}`, ...(opts.kubeletArgs ?? []),
     ]));
     nodes.set(node, { shim, kubelet, shimId });
   }
@@ -122,11 +130,13 @@ export async function startCluster(opts: ClusterOptions): Promise<StartedCluster
   };
 }
 
-/** Removes every container one shim made (its id is in their labels), even after a crash. */
+/** Removes every container and pod network one shim made (its id is in their labels), even after a crash. */
 export function removeShimContainers(shimId: string): void {
   try {
     const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=io.kates.shim=${shimId}`]).toString().split(/\s+/).filter(Boolean);
     if (ids.length) execFileSync("docker", ["rm", "-f", "-v", ...ids], { stdio: "ignore" });
+    const nets = execFileSync("docker", ["network", "ls", "-q", "--filter", `label=io.kates.shim=${shimId}`]).toString().split(/\s+/).filter(Boolean);
+    if (nets.length) execFileSync("docker", ["network", "rm", ...nets], { stdio: "ignore" });
   } catch {
     // Docker gone already: nothing left to remove.
   }

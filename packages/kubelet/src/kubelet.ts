@@ -2,6 +2,7 @@
 import type { Logger } from "@kates/component-base";
 import { RuntimeClient } from "./cri/runtime-client.js";
 import { startHollowNodes } from "./hollow.js";
+import { cleanupPodNetwork } from "./network/host-gw.js";
 import { NodeAgent } from "./node-agent.js";
 import { startKubeletServer } from "./server/index.js";
 import { streamingRuntime } from "./streaming-runtime.js";
@@ -9,6 +10,11 @@ import type { KubeletOptions } from "./options.js";
 
 /** Runs the kubelet until `signal` aborts. */
 export async function run(options: KubeletOptions, log: Logger, signal: AbortSignal): Promise<void> {
+  if (options.cleanupNetwork) {
+    const routes = await cleanupPodNetwork(options.routeProtocol);
+    log.info({ routes }, "removed the pod network's routes and iptables rules");
+    return;
+  }
   if (options.hollow) {
     const hollow = await startHollowNodes({
       server: options.server,

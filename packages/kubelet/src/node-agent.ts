@@ -4,12 +4,16 @@
  * (Kubernetes' pod_workers), woken by informer events, by a PLEG-style relist of the runtime
  * every second, by probe result changes and by its own back-off timers.
  */
+import { readFileSync } from "node:fs";
 import { cpus, hostname, networkInterfaces, release, totalmem } from "node:os";
 import { findResource, isConflict, isNotFound, type ConfigMap, type Lease, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type Secret } from "@kates/api";
 import { EventRecorder, Informer, RestClient } from "@kates/client";
 import type { Logger } from "@kates/component-base";
 import { RuntimeClient, type RuntimeService } from "./cri/runtime-client.js";
 import { LABEL_POD_UID } from "./labels.js";
+import { HostGwAgent } from "./network/host-gw.js";
+import { defaultRouteInterface, pickNodeIP } from "./network/node-ip.js";
+import { RuntimeNetwork } from "./network/runtime-network.js";
 import { NODE_LEASE_NAMESPACE, NodeLease } from "./node-lease.js";
 import { registerNode, updateNodeStatus } from "./node-registration.js";
 import { buildNode, conditionsDiffer, nodeConditions, nodeStatus, type NodeDescription } from "./node-status.js";
@@ -21,10 +25,15 @@ import { fromContainerStatus, normalize, type PodRuntimeState } from "./runtime-
 import { sleep } from "@kates/component-base";
 import { cleanupPodDir, type VolumeSource } from "./volumes.js";
 
-/** First non-internal IPv4 address of the host. */
+/** The host's address on its default route's interface, else its first non-internal IPv4 address (never loopback). */
 export function defaultNodeIP(): string {
-  for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  return "127.0.0.1";
+  let routes = "";
+  try {
+    routes = readFileSync("/proc/net/route", "utf8");
+  } catch {
+    // Not Linux: any real interface will do.
+  }
+  return pickNodeIP(networkInterfaces(), defaultRouteInterface(routes));
 }
 
 interface PodWorker {
@@ -50,6 +59,12 @@ export class NodeAgent {
   private readonly desc: NodeDescription;
   private runtimeReady = false;
   private runtimeMessage = "container runtime not answering yet";
+  /** host-gw only: all Nodes (routes, and our own podCIDR), the route agent and the runtime handshake. */
+  private readonly nodeInformer?: Informer<Node>;
+  private readonly hostGw?: HostGwAgent;
+  private readonly network?: RuntimeNetwork;
+  /** Pods already told (by an event) that they wait for the network. */
+  private readonly networkWarned = new Set<string>();
   private signal!: AbortSignal;
 
   constructor(private readonly opts: KubeletOptions, private readonly log: Logger, runtime?: RuntimeService) {
@@ -79,6 +94,31 @@ export class NodeAgent {
       (pod, container, kind, message) => this.recorder.event(pod, "Warning", "Unhealthy", `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${message}`.slice(0, 1024)),
     );
     this.syncer = new PodSyncer(this.runtime, this.volumeSource(), this.recorder, this.probes, opts, log);
+    if (opts.podNetwork === "host-gw") {
+      this.nodeInformer = new Informer<Node>(this.rest.resource<Node>(findResource("", "v1", "nodes")!), { logger: log.child({ informer: "nodes" }) });
+      this.hostGw = new HostGwAgent(this.nodeInformer, { nodeName: opts.nodeName, clusterCIDR: opts.clusterCIDR ?? "10.244.0.0/16", routeProtocol: opts.routeProtocol }, log.child({ part: "host-gw" }));
+      this.network = new RuntimeNetwork(this.runtime, log.child({ part: "pod-network" }), () => {
+        // Pods that waited for the network can have their sandboxes now.
+        for (const uid of this.podsByUid.keys()) this.enqueue(uid);
+      });
+      const mine = (n: Node) => n.metadata.name === opts.nodeName && void this.syncNetwork();
+      this.nodeInformer.on("add", mine).on("update", (_o, n) => mine(n));
+    }
+  }
+
+  /** Node Ready: the runtime answers and (host-gw) the pod network is ready. */
+  private get nodeReady(): boolean {
+    return this.runtimeReady && (this.network?.ready ?? true);
+  }
+
+  private get nodeMessage(): string {
+    if (!this.runtimeReady) return this.runtimeMessage;
+    return this.network && !this.network.ready ? this.network.notReadyMessage() : "";
+  }
+
+  private async syncNetwork(): Promise<void> {
+    if (!this.network || !this.nodeInformer?.hasSynced()) return;
+    await this.network.sync(this.nodeInformer.lister.get("", this.opts.nodeName), this.hostGw?.programmed ?? true);
   }
 
   private volumeSource(): VolumeSource {
@@ -173,6 +213,16 @@ export class NodeAgent {
     // whatever changed since (containers it started, one that exited at once) differs, so the
     // next relist wakes the worker again. Level-triggered: a quick crash is never missed.
     this.fingerprints.set(uid, fingerprint(rt));
+    if (this.network && !this.network.ready && !current.spec?.hostNetwork && !rt.sandboxes.some((s) => s.ready)) {
+      // As a real kubelet: no sandbox until the pod network is ready; the pod stays Pending.
+      if (!this.networkWarned.has(uid)) {
+        this.networkWarned.add(uid);
+        this.recorder.event(current, "Warning", "NetworkNotReady", `network is not ready: ${this.network.notReadyMessage()}`);
+      }
+      await this.writeStatus(current, rt);
+      return undefined;
+    }
+    this.networkWarned.delete(uid);
     const again = await this.syncer.syncPod(current, rt, this.hostIP);
     rt = await this.podRuntimeState(uid);
     await this.writeStatus(current, rt);
@@ -236,7 +286,7 @@ export class NodeAgent {
     const log = this.log;
     await this.heartbeat();
     const nodes = this.rest.resource<Node>(findResource("", "v1", "nodes")!);
-    let node = await registerNode(nodes, buildNode(this.desc, this.runtimeReady, this.runtimeMessage), signal);
+    let node = await registerNode(nodes, buildNode(this.desc, this.nodeReady, this.nodeMessage), signal);
     log.info({ node: this.opts.nodeName, ip: this.hostIP, runtimeReady: this.runtimeReady }, "node registered");
     const lease = new NodeLease(this.rest.resource<Lease>(findResource("coordination.k8s.io", "v1", "leases")!, NODE_LEASE_NAMESPACE), this.opts.nodeName, 4, node.metadata.uid);
 
@@ -251,13 +301,14 @@ export class NodeAgent {
       while (!signal.aborted) {
         await sleep(Math.min(1000, this.opts.nodeStatusUpdateMs), signal);
         if (signal.aborted) break;
-        const wasReady = this.runtimeReady;
+        const wasReady = this.nodeReady;
         await this.heartbeat();
-        const fresh = nodeConditions(this.runtimeReady, this.runtimeMessage);
-        if (wasReady === this.runtimeReady && !conditionsDiffer(node.status?.conditions, fresh) && Date.now() - lastPost < this.opts.nodeStatusUpdateMs) continue;
+        await this.syncNetwork();
+        const fresh = nodeConditions(this.nodeReady, this.nodeMessage);
+        if (wasReady === this.nodeReady && !conditionsDiffer(node.status?.conditions, fresh) && Date.now() - lastPost < this.opts.nodeStatusUpdateMs) continue;
         try {
           node = await nodes.get(this.opts.nodeName);
-          node = await updateNodeStatus(nodes, node, nodeStatus(this.desc, this.runtimeReady, this.runtimeMessage), signal);
+          node = await updateNodeStatus(nodes, node, nodeStatus(this.desc, this.nodeReady, this.nodeMessage), signal);
           lastPost = Date.now();
         } catch (err) {
           if (!signal.aborted) log.warn({ err }, "node status update failed");
@@ -278,6 +329,9 @@ export class NodeAgent {
     await this.podInformer.waitForSync(signal);
     log.info({ pods: this.podInformer.lister.list().length }, "pod informer synced");
 
+    const nodeInformerDone = this.nodeInformer?.start(signal);
+    const hostGwDone = this.hostGw?.run(signal).catch((err) => log.error({ err }, "host-gw agent stopped"));
+
     const plegLoop = (async () => {
       while (!signal.aborted) {
         await this.relist().catch((err) => log.debug({ err }, "relist failed"));
@@ -285,7 +339,7 @@ export class NodeAgent {
       }
     })();
 
-    await Promise.all([leaseLoop, statusLoop, informerDone, plegLoop]);
+    await Promise.all([leaseLoop, statusLoop, informerDone, plegLoop, nodeInformerDone, hostGwDone]);
     this.probes.stopAll();
     for (const w of this.workers.values()) clearTimeout(w.timer);
     this.runtime.close?.();

@@ -28,6 +28,19 @@ export interface KubeletOptions {
   imagePullBackoffMaxMs: number;
   /** PLEG relist period. */
   relistMs: number;
+  /**
+   * host-gw: pods get addresses from the node's spec.podCIDR (UpdateRuntimeConfig; pods wait
+   * for it) and the network agent routes other nodes' podCIDRs; none: the runtime's default
+   * network (Docker's bridge), no routes, no rules. The flag's default is host-gw; options
+   * built in code without it (older tests) mean none.
+   */
+  podNetwork?: "host-gw" | "none";
+  /** The whole pod network; host-gw masquerades pod traffic leaving it and accepts forwarding within it. */
+  clusterCIDR?: string;
+  /** Route protocol number that tags our routes. */
+  routeProtocol?: number;
+  /** Remove our routes and iptables rules, then exit. */
+  cleanupNetwork?: boolean;
 }
 
 /** The flag table; --help is generated from it. */
@@ -52,12 +65,28 @@ export const KUBELET_FLAGS: Flags = {
   "crashloop-backoff-max": { type: "string", default: "300s", help: "CrashLoopBackOff cap" },
   "image-pull-backoff-max": { type: "string", default: "60s", help: "ImagePullBackOff cap" },
   "pleg-relist-period": { type: "string", default: "1s", help: "how often the runtime is relisted for changes" },
+  "pod-network": { type: "string", default: "host-gw", help: "host-gw (pod IPs from the node's podCIDR, routes to other nodes) or none (the runtime's default network)" },
+  "cluster-cidr": { type: "string", default: "10.244.0.0/16", help: "pod network of the whole cluster (host-gw: masquerade leaving it, forward within it)" },
+  "pod-network-route-protocol": { type: "string", default: "75", help: "route protocol number tagging host-gw routes (ip route show proto N)" },
+  "cleanup-network": { type: "boolean", default: false, help: "remove the host-gw routes and iptables rules, then exit" },
   "log-level": { type: "string", default: "info", help: "log level (debug, info, warn, error)" },
 };
 
 function int(v: unknown, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag}: not a non-negative integer: ${String(v)}`);
+  return n;
+}
+
+function podNetworkMode(v: string): "host-gw" | "none" {
+  if (v !== "host-gw" && v !== "none") throw new Error(`--pod-network: host-gw or none, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+function routeProtocol(v: unknown): number {
+  const n = int(v, "pod-network-route-protocol");
+  // 0-4 are the kernel's own (unspec, redirect, kernel, boot, static).
+  if (n < 5 || n > 255) throw new Error("--pod-network-route-protocol: a number from 5 to 255");
   return n;
 }
 
@@ -85,5 +114,9 @@ export function kubeletOptions(v: Record<string, string | boolean | string[] | u
     crashLoopBackoffMaxMs: parseDuration(s("crashloop-backoff-max")),
     imagePullBackoffMaxMs: parseDuration(s("image-pull-backoff-max")),
     relistMs: parseDuration(s("pleg-relist-period")),
+    podNetwork: podNetworkMode(s("pod-network")),
+    clusterCIDR: s("cluster-cidr"),
+    routeProtocol: routeProtocol(v["pod-network-route-protocol"]),
+    cleanupNetwork: v["cleanup-network"] === true,
   };
 }

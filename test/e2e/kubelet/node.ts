@@ -85,7 +85,7 @@ export class TestNode {
     const args = [
       main, `--server=${this.cp.url}`, `--node-name=${this.nodeName}`, "--node-ip=127.0.0.1", `--port=${this.kubeletPort}`, "--address=127.0.0.1",
       `--runtime-endpoint=unix://${this.sock}`, `--root-dir=${join(this.dir, "kubelet")}`, "--crashloop-backoff-base=1s", "--crashloop-backoff-max=8s",
-      "--image-pull-backoff-max=4s", "--pleg-relist-period=500ms", `--log-level=${process.env.KUBELET_TEST_LOG ?? "info"}`,
+      "--image-pull-backoff-max=4s", "--pleg-relist-period=500ms", "--pod-network=none", `--log-level=${process.env.KUBELET_TEST_LOG ?? "info"}`,
     ];
     this.kubelet = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     trackChild(this.kubelet);

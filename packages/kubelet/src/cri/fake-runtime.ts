@@ -14,13 +14,28 @@ export class FakeRuntime implements RuntimeService {
   private seq = 0;
   now = () => Date.now() * 1e6;
 
+  /** Set by updateRuntimeConfig: the fake's pod network. */
+  podCIDR = "";
+
   async version() {
     return { version: "0.1.0", runtime_name: "fake", runtime_version: "1", runtime_api_version: "1" };
+  }
+  async updateRuntimeConfig(podCIDR: string) {
+    this.calls.push(`UpdateRuntimeConfig ${podCIDR}`);
+    this.podCIDR = podCIDR;
+  }
+  async status() {
+    return {
+      conditions: [
+        { type: "RuntimeReady", status: true, reason: "", message: "" },
+        { type: "NetworkReady", status: !!this.podCIDR, reason: this.podCIDR ? "" : "NoPodCIDR", message: "" },
+      ],
+    };
   }
   async runPodSandbox(config: PodSandboxConfig) {
     const id = `sb${++this.seq}`;
     this.calls.push(`RunPodSandbox ${config.metadata.name}`);
-    this.sandboxes.set(id, { id, metadata: config.metadata, state: "SANDBOX_READY", created_at: this.now(), labels: config.labels ?? {}, annotations: config.annotations ?? {}, network: { ip: `10.88.0.${this.seq}`, additional_ips: [] } });
+    this.sandboxes.set(id, { id, metadata: config.metadata, state: "SANDBOX_READY", created_at: this.now(), labels: config.labels ?? {}, annotations: config.annotations ?? {}, network: { ip: this.podCIDR ? this.podCIDR.replace(/\.0\/\d+$/, `.${this.seq + 1}`) : `10.88.0.${this.seq}`, additional_ips: [] } });
     return id;
   }
   async stopPodSandbox(id: string) {

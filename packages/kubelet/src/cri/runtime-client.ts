@@ -8,7 +8,7 @@ import { fromServiceError } from "./errors.js";
 import type {
   Container, ContainerConfig, ContainerFilter, ContainerLogsRequest, ContainerStatus, ExecRequest, ExecResponse, ExecSyncResponse,
   Image, LinuxContainerResources, LogChunk, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatus, PortForwardRequest,
-  PortForwardResponse, VersionResponse,
+  PortForwardResponse, RuntimeStatus, VersionResponse,
 } from "@kates/cri-api";
 import { loadRuntimeProto, RUNTIME_PROTO_PATH } from "@kates/cri-api";
 
@@ -35,6 +35,10 @@ export interface RuntimeService {
   pullImage(image: string): Promise<string>;
   listImages(): Promise<Image[]>;
   removeImage(image: string): Promise<void>;
+  /** Hands the runtime the node's pod CIDR (its pod network); optional for runtimes without one. */
+  updateRuntimeConfig?(podCIDR: string): Promise<void>;
+  /** RuntimeReady and NetworkReady. */
+  status?(): Promise<RuntimeStatus>;
 }
 
 type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
@@ -81,6 +85,14 @@ export class RuntimeClient implements RuntimeService {
 
   version(): Promise<VersionResponse> {
     return this.call(this.runtime, "Version", {}, 5000);
+  }
+
+  async updateRuntimeConfig(podCIDR: string): Promise<void> {
+    await this.call(this.runtime, "UpdateRuntimeConfig", { runtime_config: { network_config: { pod_cidr: podCIDR } } }, 60_000);
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    return (await this.call<{ status: RuntimeStatus | null }>(this.runtime, "Status", {}, 5000)).status ?? { conditions: [] };
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
