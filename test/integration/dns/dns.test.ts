@@ -13,7 +13,7 @@ import { REPO_ROOT } from "../../harness/apiserver.js";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
 import { freePort } from "../../harness/ports.js";
 import { OutputTail, terminate, trackChild } from "../../harness/processes.js";
-import { until } from "../controllers-cluster/cluster.js";
+import { startControllerManager, until, type InProcessControllerManager } from "../controllers-cluster/cluster.js";
 
 const DNS_MAIN = resolve(REPO_ROOT, "packages/dns/dist/main.js");
 const ri = (group: string, resource: string) => findResource(group, "v1", resource)!;
@@ -21,6 +21,7 @@ const ri = (group: string, resource: string) => findResource(group, "v1", resour
 let cp: ControlPlane;
 let rest: RestClient;
 let dns: ChildProcess;
+let cm: InProcessControllerManager;
 let dnsPort: number;
 let healthPort: number;
 let upstream: dgram.Socket;
@@ -64,6 +65,8 @@ const slices = (ns = "default") => rest.resource<EndpointSlice>(ri("discovery.k8
 beforeAll(async () => {
   cp = await startControlPlane({ name: "dns", etcdMembers: 1 });
   rest = new RestClient({ server: cp.url, userAgent: "dns-test" });
+  // The endpoint controllers run too: they must leave the selector-less kube-dns alone.
+  cm = startControllerManager(cp.url, ["endpoints", "endpointslice"]);
   const upstreamPort = await startUpstream();
   dnsPort = await freePort();
   healthPort = await freePort();
@@ -84,6 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (dns) await terminate(dns, 10_000, "SIGTERM");
+  await cm?.stop();
   upstream?.close();
   rest?.close();
   await cp?.stop();
@@ -185,6 +189,10 @@ describe("kates-dns", () => {
     ep.subsets![0]!.addresses!.push({ ip: "127.0.0.2" });
     await endpoints.update(ep);
     // The daemon re-asserts its registration: a deleted slice comes back.
+    // Give the endpoint controllers time to (wrongly) act on the selector-less Service.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await endpoints.get("kube-dns")).subsets?.flatMap((s) => s.addresses ?? []).map((a) => a.ip)).toEqual(["127.0.0.1", "127.0.0.2"]);
+    expect((await slices("kube-system").list({ labelSelector: "kubernetes.io/service-name=kube-dns" })).items.map((s) => s.metadata.name)).toEqual(["kube-dns-127-0-0-1"]);
     await slices("kube-system").delete("kube-dns-127-0-0-1");
     await until(async () => (await slices("kube-system").get("kube-dns-127-0-0-1").catch(() => undefined)), 5000, "kube-dns slice re-created");
 
