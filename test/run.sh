@@ -14,6 +14,8 @@ build
 ensure_docker
 ensure_registry
 ensure_images
+# Multi-host tests run Docker-in-Docker hosts of this image (cached; rebuilt when its recipe changed).
+as_root bash "$KATES_ROOT/deploy/dind/build-node-image.sh" >/dev/null || die "building the DinD node image failed"
 
 cd "$KATES_ROOT"
 exec npx --no-install vitest run "$@"

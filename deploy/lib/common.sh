@@ -65,3 +65,16 @@ build() {
   log "building (tsc -b)"
   (cd "$KATES_ROOT" && npx --no-install tsc -b) || die "build failed (see the TypeScript errors above)"
 }
+
+# debian_mirror prints the Debian mirror this machine's apt uses (never hard-coded in the repo).
+debian_mirror() {
+  local uri=""
+  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+    uri="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)"
+  fi
+  if [[ -z "$uri" && -f /etc/apt/sources.list ]]; then
+    uri="$(awk '$1 == "deb" && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list)"
+  fi
+  [[ -n "$uri" ]] || die "cannot find a Debian mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+  echo "$uri"
+}

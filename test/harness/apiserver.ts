@@ -14,8 +14,10 @@ export const APISERVER_MAIN = resolve(REPO_ROOT, "packages/apiserver/dist/main.j
 export interface ApiServerOptions {
   /** etcd client URLs, passed as --etcd-servers. */
   etcdEndpoints: string[];
-  /** Port to listen on; a free loopback port when omitted. */
+  /** Port to listen on; a free port on `host` when omitted. */
   port?: number;
+  /** Address to bind, advertise and reach it on (default 127.0.0.1; multi-host labs use their network's gateway). */
+  host?: string;
   /** More flags; a `--flag=value` here replaces the default of the same flag. */
   extraArgs?: string[];
   /** Extra environment variables for the process. */
@@ -28,7 +30,7 @@ export interface ApiServerOptions {
 
 /** An apiserver process started by {@link startApiServer}. */
 export interface StartedApiServer {
-  /** Base URL, `http://127.0.0.1:PORT`. */
+  /** Base URL, `http://HOST:PORT` (HOST 127.0.0.1 unless the `host` option says otherwise). */
   readonly url: string;
   /** Port it listens on (the same across restarts). */
   readonly port: number;
@@ -63,6 +65,7 @@ class ApiServerProcess implements StartedApiServer {
   private readonly output = new OutputTail(4_000_000);
 
   constructor(
+    readonly host: string,
     readonly port: number,
     private readonly main: string,
     private readonly args: string[],
@@ -71,7 +74,7 @@ class ApiServerProcess implements StartedApiServer {
   ) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   get pid(): number {
@@ -142,16 +145,18 @@ class ApiServerProcess implements StartedApiServer {
  * try { await fetch(`${api.url}/api/v1/namespaces`) } finally { await api.stop(); }
  */
 export async function startApiServer(options: ApiServerOptions): Promise<StartedApiServer> {
-  const port = options.port ?? (await freePort());
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? (await freePort(host));
   const defaults = [
     `--etcd-servers=${options.etcdEndpoints.join(",")}`,
-    "--bind-address=127.0.0.1",
+    `--bind-address=${host}`,
     `--port=${port}`,
-    "--advertise-address=127.0.0.1",
+    `--advertise-address=${host}`,
     "--service-cluster-ip-range=10.96.0.0/12",
     "--service-node-port-range=30000-32767",
   ];
   const server = new ApiServerProcess(
+    host,
     port,
     options.main ?? APISERVER_MAIN,
     mergeArgs(defaults, options.extraArgs ?? []),

@@ -1,0 +1,101 @@
+/** Shared by the multi-host e2e suites: waiting, pod listings and small manifests. */
+import type { MultiHostCluster } from "../../harness/dind.js";
+
+/** Polls `check` until it returns true; on timeout throws with the cluster's state and logs. */
+export async function until(lab: MultiHostCluster, check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      const state = (await lab.kubectl(["get", "nodes,pods,svc,endpoints", "-A", "-o", "wide"])).stdout;
+      throw new Error(`${what}: not reached in ${timeoutMs} ms\n${state}\n${await lab.logs(40)}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** A pod as `kubectl get pods -o wide` shows it. */
+export interface PodRow {
+  name: string;
+  ready: string;
+  status: string;
+  ip: string;
+  node: string;
+}
+
+/** Rows of `kubectl get pods -o wide` for a label selector (terminating pods excluded). */
+export async function pods(lab: MultiHostCluster, selector: string): Promise<PodRow[]> {
+  const r = await lab.kubectl(["get", "pods", "-l", selector, "-o", "wide", "--no-headers"]);
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.trim().split(/\s+/))
+    .map(([name, ready, status, , , ip, node]) => ({ name: name!, ready: ready!, status: status!, ip: ip!, node: node! }))
+    .filter((p) => p.status !== "Terminating");
+}
+
+/** Node name -> podCIDR. */
+export async function podCIDRs(lab: MultiHostCluster): Promise<Map<string, string>> {
+  const r = await lab.kubectl(["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR}{\"\\n\"}{end}"]);
+  return new Map(r.stdout.split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string]));
+}
+
+/** Whether an IPv4 address lies in a CIDR. */
+export function inCIDR(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split("/");
+  const n = (a: string) => a.split(".").reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return (n(ip) & mask) === (n(base!) & mask);
+}
+
+/**
+ * A Deployment of busybox httpd on :8080 answering its own pod name (the hostname), so a
+ * client can count distinct backends. Ready while /tmp/ready exists (remove it to turn a pod
+ * not-ready). The requests make the scheduler spread replicas over the nodes.
+ */
+export function webDeployment(name: string, replicas: number, labels: Record<string, string> = { app: name }): string {
+  return JSON.stringify({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          terminationGracePeriodSeconds: 2,
+          containers: [
+            {
+              name: "web",
+              image: "busybox:1.36",
+              command: ["sh", "-c", 'mkdir -p /www && hostname > /www/index.html && touch /tmp/ready && trap "exit 0" TERM; httpd -f -p 8080 -h /www & wait'],
+              ports: [{ name: "http", containerPort: 8080 }],
+              resources: { requests: { cpu: "100m", memory: "16Mi" } },
+              readinessProbe: { exec: { command: ["test", "-f", "/tmp/ready"] }, periodSeconds: 1, failureThreshold: 1 },
+            },
+          ],
+        },
+      },
+    },
+  });
+}
+
+/** A long-running busybox client pod pinned to a node (for wget/nslookup from inside pods). */
+export function clientPod(name: string, node: string): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, labels: { role: "client" } },
+    spec: {
+      nodeName: node,
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", 'trap "exit 0" TERM; sleep 100000 & wait'] }],
+    },
+  });
+}
+
+/** `wget -qO- URL` from inside a pod; resolves with the body, or "" when the request failed. */
+export async function wgetFromPod(lab: MultiHostCluster, pod: string, url: string, timeoutS = 3): Promise<string> {
+  const r = await lab.kubectl(["exec", pod, "--", "wget", "-qO-", "-T", String(timeoutS), url], { timeoutMs: (timeoutS + 20) * 1000 });
+  return r.code === 0 ? r.stdout.trim() : "";
+}
