@@ -58,7 +58,7 @@ beforeAll(async () => {
     "runtime-endpoint": shim.address, "root-dir": path.join(dir, "kubelet"), "cluster-dns": "", "cluster-domain": "cluster.local",
     "hollow-nodes": "0", "hollow-cpu": "4", "hollow-memory": "16Gi", "hollow-pods": "110", "node-lease-renew-interval": "1s",
     "node-status-update-frequency": "10s", "crashloop-backoff-base": "1s", "crashloop-backoff-max": "10s", "image-pull-backoff-max": "10s",
-    "pleg-relist-period": "500ms",
+    "pleg-relist-period": "500ms", "pod-network": "none", "cluster-cidr": "10.244.0.0/16", "pod-network-route-protocol": "75",
   });
   kubeletDone = runKubelet(options, newLogger("kubelet", "warn"), stopKubelet.signal);
   kubeletDone.catch(() => {});
