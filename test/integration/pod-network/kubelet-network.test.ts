@@ -31,13 +31,24 @@ const cidrRemote = (() => {
   while (c.octet === cidrB.octet);
   return c;
 })();
-/** The fake remote node: a netns behind a veth pair, on a /30 of our own. */
-const R = 1 + Math.floor(Math.random() * 250);
+/** The fake remote node: a netns behind a veth pair, on a /30 no route of this machine covers yet. */
+const LINK = freeLinkNet();
 const NETNS = `kpn${PID}`;
 const VETH = `kpnh${PID % 100000}`;
-const HOST_SIDE = `10.250.${R}.1`;
-const REMOTE_IP = `10.250.${R}.2`;
+const HOST_SIDE = `${LINK}.1`;
+const REMOTE_IP = `${LINK}.2`;
 const REMOTE_POD_IP = cidrRemote.gateway.replace(/\.1$/, ".5");
+
+/** "10.25X.Y.0" prefix of a /30 that overlaps no existing route (other suites make bridges in 10.250.x too). */
+function freeLinkNet(): string {
+  const dsts = (JSON.parse(execFileSync("ip", ["-j", "-4", "route", "show", "table", "all"], { encoding: "utf8" })) as { dst: string }[])
+    .map((r) => r.dst).filter((d) => d && d !== "default").map((d) => (d.includes("/") ? d : `${d}/32`));
+  for (;;) {
+    const base = `10.${250 + Math.floor(Math.random() * 4)}.${1 + Math.floor(Math.random() * 250)}`;
+    const net = `${base}.0`;
+    if (!dsts.some((d) => inCIDR(net, d) || inCIDR(d.split("/")[0]!, `${net}/30`))) return base;
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), "kates-podnet-"));
 let cp: ControlPlane;

@@ -72,7 +72,8 @@ export class HostGwAgent {
 
   /** One full pass; throws (and is retried with back-off) when a step fails. */
   async reconcile(): Promise<void> {
-    if (this.o.ipForwardPath) await ensureIpForward(this.o.ipForwardPath);
+    // Docker turns forwarding on too; a read-only /proc/sys (some containers) must not stop the rest.
+    if (this.o.ipForwardPath) await ensureIpForward(this.o.ipForwardPath).catch((err) => this.log.warn({ err }, "could not set net.ipv4.ip_forward=1"));
     if (await this.rules.ensure(this.o.clusterCIDR)) this.log.info({ clusterCIDR: this.o.clusterCIDR }, "pod network iptables rules programmed");
     // This node's pods can talk now; a route to one unreachable node must not hold that back.
     this.programmed = true;
