@@ -40,6 +40,8 @@ export interface ProxyStatus {
   servicePorts: number;
   endpoints: number;
   lastOutcome?: SyncOutcome;
+  /** Detail of the last sync that wrote something (chains written, restore time, ...). */
+  lastApplied?: Record<string, number | string>;
 }
 
 export class ProxyController {
@@ -138,6 +140,7 @@ export class ProxyController {
     if (outcome.applied) {
       s.applies++;
       s.lastAppliedAt = s.lastSyncAt;
+      s.lastApplied = { ...outcome.detail, syncMs: ms };
       this.log.info({ servicePorts: s.servicePorts, endpoints: s.endpoints, ms, resync, ...outcome.detail }, "rules applied");
     } else {
       s.skipped++;

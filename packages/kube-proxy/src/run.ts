@@ -63,6 +63,7 @@ function healthBody(s: ProxyStatus, syncPeriodMs: number): { healthy: boolean; b
       lastSyncAt: s.lastSyncAt,
       lastAppliedAt: s.lastAppliedAt,
       lastSyncMs: s.lastSyncMs,
+      lastApplied: s.lastApplied ?? {},
       syncs: s.syncs,
       applies: s.applies,
       skipped: s.skipped,

@@ -115,7 +115,7 @@ describe("kube-proxy in iptables mode", () => {
     expect(save).toMatch(/^-A OUTPUT -m comment --comment "kates service portals" -j KATES-SERVICES$/m);
     expect(save).toMatch(/^-A POSTROUTING .* -j KATES-POSTROUTING$/m);
     expect(save).toContain(`-d ${web.spec!.clusterIP}/32 -p tcp -m tcp --dport 80`);
-    expect(save.match(/^:KATES-SEP-/gm)).toHaveLength(base + 2);
+    for (const pod of lab.pods) expect(save).toContain(`-j DNAT --to-destination ${pod.ip}:8080`);
 
     const seen = await spread(`http://${web.spec!.clusterIP}/`, 30);
     expect(Object.keys(seen).sort()).toEqual(["pod-a", "pod-b"]);
@@ -203,7 +203,8 @@ describe("kube-proxy in userspace mode", () => {
     expect(seen).toEqual({ "pod-a": 5, "pod-b": 5 }); // round robin
     expect((await lab.get(`http://${lab.nodeIP}:${web.spec!.ports![0]!.nodePort}/`)).out.trim()).toMatch(/^pod-[ab]$/);
     const refused = await lab.get(`http://${empty.spec!.clusterIP}/`);
-    expect(refused.code).toBe(7);
+    expect([7, 56]).toContain(refused.code); // refused, or accepted and reset at once
+
     expect(refused.ms).toBeLessThan(1000);
 
     await p.stop("SIGTERM");

@@ -7,6 +7,7 @@
  *   node netns: kube-proxy runs here; ip_forward on; bridge kbr0 10.244.0.1/24
  *     | veth per pod, attached to kbr0
  *   pod netns i: eth0 10.244.0.(10+i)/24, default via 10.244.0.1
+ *   client netns (optional, addClient): 172.31.255.2/30 via the node's 172.31.255.1, an "outside" host
  *
  * The apiserver stays on loopback: a small TCP relay on 10.213.N.1 carries the node's API traffic.
  */
@@ -44,6 +45,7 @@ export class NetnsLab {
   readonly hostIP: string;
   readonly nodeIP: string;
   readonly pods: PodNs[] = [];
+  readonly clients: string[] = [];
   private readonly hostVeth = `kph${this.id}`;
   private relay?: net.Server;
   private readonly procs = new Set<LabProcess>();
@@ -89,6 +91,20 @@ export class NetnsLab {
     const pod = { ns, ip };
     this.pods.push(pod);
     return pod;
+  }
+
+  /** Adds a client namespace routed through the node, like a host outside the cluster; returns its name. */
+  addClient(): string {
+    const ns = `${this.node}-c`;
+    sh(["ip", "netns", "add", ns]);
+    sh(["ip", "netns", "exec", this.node, "ip", "link", "add", "vc0", "type", "veth", "peer", "name", "eth0", "netns", ns]);
+    sh(["ip", "netns", "exec", this.node, "ip", "addr", "add", "172.31.255.1/30", "dev", "vc0"]);
+    sh(["ip", "netns", "exec", this.node, "ip", "link", "set", "vc0", "up"]);
+    for (const a of [["link", "set", "lo", "up"], ["addr", "add", "172.31.255.2/30", "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", "172.31.255.1"]]) {
+      sh(["ip", "netns", "exec", ns, "ip", ...a]);
+    }
+    this.clients.push(ns);
+    return ns;
   }
 
   /** Relays host:port on the host side of the uplink to 127.0.0.1:port (the apiserver); returns the node's URL for it. */
@@ -154,7 +170,7 @@ export class NetnsLab {
   async destroy(): Promise<void> {
     await Promise.all([...this.procs].map((p) => p.stop("SIGKILL")));
     this.relay?.close();
-    for (const p of this.pods) trySh(["ip", "netns", "del", p.ns]);
+    for (const ns of [...this.pods.map((p) => p.ns), ...this.clients]) trySh(["ip", "netns", "del", ns]);
     trySh(["ip", "link", "del", this.hostVeth]);
     trySh(["ip", "netns", "del", this.node]);
     rmSync(this.dir, { recursive: true, force: true });

@@ -55,5 +55,5 @@ export const svcChain = (sp: ServicePortInfo) => `KATES-SVC-${hash16(portId(sp))
 export const extChain = (sp: ServicePortInfo) => `KATES-EXT-${hash16(portId(sp))}`;
 /** Per-service-port chain for LoadBalancer IPs: source-range check, then KATES-EXT-*. */
 export const fwChain = (sp: ServicePortInfo) => `KATES-FW-${hash16(portId(sp))}`;
-/** Per-endpoint chain: hairpin masquerade and the DNAT. */
-export const sepChain = (sp: ServicePortInfo, ep: EndpointInfo) => `KATES-SEP-${hash16(`${portId(sp)}/${ep.ip}:${ep.port}`)}`;
+/** Per-endpoint name: not a chain (see rules.ts) but the `-m recent` list that pins ClientIP-affinity clients to it. */
+export const sepName = (sp: ServicePortInfo, ep: EndpointInfo) => `KATES-SEP-${hash16(`${portId(sp)}/${ep.ip}:${ep.port}`)}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServicePortInfo } from "../types.js";
-import { sepChain, svcChain } from "./names.js";
+import { svcChain } from "./names.js";
 import { appliedHashIn, restoreInput, ruleCount, rulesetHash, stateRule } from "./restore.js";
 import { renderRules } from "./rules.js";
 
@@ -23,16 +23,17 @@ describe("restoreInput", () => {
     expect(text.match(/^COMMIT$/gm)).toHaveLength(2);
   });
 
-  it("rewrites only the chains a change touched, and deletes the chains of a removed endpoint", () => {
+  it("rewrites only the chains a change touched, and deletes the chains of a removed Service", () => {
     const a = sp("a", ["10.244.1.2", "10.244.1.3"]);
     const b = sp("bb", ["10.244.1.4"]);
-    const prev = renderRules([a, b], OPTS);
-    const a2 = sp("a", ["10.244.1.2"]);
-    const next = renderRules([a2, b], OPTS);
+    const c = sp("ccc", ["10.244.1.5"]);
+    const prev = renderRules([a, b, c], OPTS);
+    const next = renderRules([sp("a", ["10.244.1.2"]), b], OPTS);
     const { text } = restoreInput(next, prev, rulesetHash(next));
-    expect(declared(text).sort()).toEqual([svcChain(a), sepChain(a, a.endpoints[1]!), "KATES-STATE"].sort());
-    expect(text).toContain(`-X ${sepChain(a, a.endpoints[1]!)}`);
-    expect(text).not.toContain(svcChain(b));
+    expect(declared(text).sort()).toEqual(["KATES-SERVICES", svcChain(a), svcChain(c), "KATES-STATE"].sort());
+    expect(text).toContain(`-X ${svcChain(c)}\n`);
+    expect(declared(text)).not.toContain(svcChain(b));
+    expect(text).not.toContain(`-A ${svcChain(b)}`);
     expect(text).not.toContain("*filter");
   });
 

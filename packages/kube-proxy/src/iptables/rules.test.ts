@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServicePortInfo } from "../types.js";
-import { extChain, fwChain, hash16, sepChain, svcChain } from "./names.js";
+import { extChain, fwChain, hash16, sepName, svcChain } from "./names.js";
 import { renderRules, rulesetStats, type RenderOptions } from "./rules.js";
 
 const OPTS: RenderOptions = { clusterCIDR: "10.244.0.0/16", masqueradeAll: false };
@@ -24,7 +24,8 @@ describe("chain names", () => {
     expect(svcChain(a)).not.toBe(svcChain(port({ protocol: "udp" })));
     expect(svcChain(a)).not.toBe(svcChain(port({ key: "default/web:https" })));
     expect(svcChain(a)).toMatch(/^KATES-SVC-[A-Z2-7]{16}$/);
-    for (const n of [svcChain(a), extChain(a), fwChain(a), sepChain(a, a.endpoints[0]!)]) expect(n.length).toBeLessThanOrEqual(28);
+    for (const n of [svcChain(a), extChain(a), fwChain(a), sepName(a, a.endpoints[0]!)]) expect(n.length).toBeLessThanOrEqual(28);
+    expect(sepName(a, a.endpoints[0]!)).not.toBe(sepName(a, a.endpoints[1]!));
     expect(hash16("x")).toHaveLength(16);
   });
 });
@@ -38,15 +39,13 @@ describe("renderRules", () => {
     const rules = t.get(svc)!;
     expect(rules[0]).toContain(`! -s 10.244.0.0/16 -d 10.96.0.20/32 -p tcp -m tcp --dport 80`);
     expect(rules[0]).toMatch(/-j KATES-MARK-MASQ$/);
-    const jumps = rules.slice(1);
-    expect(jumps.map((r) => /--probability (\S+)/.exec(r)?.[1])).toEqual(["0.3333333333", "0.5000000000", undefined]);
-    expect(jumps.map((r) => r.split(" -j ")[1])).toEqual(sp.endpoints.map((e) => sepChain(sp, e)));
-    for (const ep of sp.endpoints) {
-      expect(t.get(sepChain(sp, ep))).toEqual([
-        `-A ${sepChain(sp, ep)} -s ${ep.ip}/32 -m comment --comment "default/web:http" -j KATES-MARK-MASQ`,
-        `-A ${sepChain(sp, ep)} -p tcp -m comment --comment "default/web:http" -m tcp -j DNAT --to-destination ${ep.ip}:8080`,
-      ]);
-    }
+    // Hairpin marks for each endpoint, then one DNAT per endpoint.
+    expect(rules.slice(1, 4)).toEqual(sp.endpoints.map((e) => `-A ${svc} -s ${e.ip}/32 -m comment --comment "default/web:http hairpin ${e.ip}" -j KATES-MARK-MASQ`));
+    const dnats = rules.slice(4);
+    expect(dnats.map((r) => /--probability (\S+)/.exec(r)?.[1])).toEqual(["0.3333333333", "0.5000000000", undefined]);
+    expect(dnats.map((r) => r.split(" -j ")[1])).toEqual(sp.endpoints.map((e) => `DNAT --to-destination ${e.ip}:8080`));
+    expect(dnats[2]).toBe(`-A ${svc} -p tcp -m comment --comment "default/web:http -> 10.244.2.4:8080" -m tcp -j DNAT --to-destination 10.244.2.4:8080`);
+    expect([...t.keys()].some((c) => c.startsWith("KATES-SEP-"))).toBe(false);
     expect(filter([sp]).get("KATES-SERVICES")).toEqual([]);
   });
 
@@ -75,18 +74,21 @@ describe("renderRules", () => {
     const sp = port();
     expect(nat([sp], { clusterCIDR: "10.244.0.0/16", masqueradeAll: true }).get(svcChain(sp))![0]).not.toContain("! -s");
     expect(nat([sp], { clusterCIDR: "10.244.0.0/16", masqueradeAll: true }).get(svcChain(sp))![0]).toMatch(/-j KATES-MARK-MASQ$/);
-    expect(nat([sp], { clusterCIDR: "", masqueradeAll: false }).get(svcChain(sp))!.some((r) => r.includes("KATES-MARK-MASQ"))).toBe(false);
+    expect(nat([sp], { clusterCIDR: "", masqueradeAll: false }).get(svcChain(sp))!.some((r) => r.includes("cluster IP") && r.includes("KATES-MARK-MASQ"))).toBe(false);
   });
 
   it("pins clients with -m recent for ClientIP affinity, checked before the random split", () => {
     const sp = port({ affinitySeconds: 600 });
-    const t = nat([sp]);
-    const rules = t.get(svcChain(sp))!;
-    const seps = sp.endpoints.map((e) => sepChain(sp, e));
-    expect(rules.slice(1, 4).map((r) => r.includes(`-m recent --name `) && r.includes("--rcheck --seconds 600 --reap"))).toEqual([true, true, true]);
-    expect(rules.slice(1, 4).map((r) => r.split(" -j ")[1])).toEqual(seps);
-    expect(rules.slice(4).every((r) => !r.includes("recent"))).toBe(true);
-    expect(t.get(seps[0]!)![1]).toContain(`-m recent --name ${seps[0]} --mask 255.255.255.255 --rsource --set`);
+    const rules = nat([sp]).get(svcChain(sp))!;
+    const names = sp.endpoints.map((e) => sepName(sp, e));
+    const checks = rules.slice(4, 7);
+    expect(checks.map((r) => /--name (\S+)/.exec(r)?.[1])).toEqual(names);
+    expect(checks.every((r) => r.includes("--rsource --rcheck --seconds 600 --reap -m tcp -j DNAT"))).toBe(true);
+    const picks = rules.slice(7);
+    expect(picks).toHaveLength(3);
+    // --set comes after the statistic match, so only the chosen endpoint is recorded.
+    expect(picks[0]).toMatch(new RegExp(`--probability 0\\.3333333333 -m recent --name ${names[0]} --mask 255\\.255\\.255\\.255 --rsource --set -m tcp -j DNAT --to-destination 10\\.244\\.1\\.2:8080$`));
+    expect(picks[2]).toContain(`-m recent --name ${names[2]} --mask 255.255.255.255 --rsource --set`);
   });
 
   it("answers LoadBalancer and external IPs like the ClusterIP, with source ranges enforced", () => {

@@ -1,0 +1,212 @@
+/**
+ * `npm run bench:net`: kube-proxy's data plane and control plane on this machine, in one bounded run.
+ *
+ * Setup (no Docker): a real etcd + apiserver on loopback, and a lab of network namespaces
+ * (test/integration/kube-proxy/netns-lab.ts): a "node" running kube-proxy, one "pod" running
+ * nginx (Debian) at 10.244.0.10, and a "client" namespace outside the cluster routed through the
+ * node. wrk (Debian) in the client measures the same nginx three ways: its pod IP (plain routing
+ * through the node), a ClusterIP and a NodePort (routing plus kube-proxy's DNAT and masquerade);
+ * with keep-alive connections and with a new connection per request (where NAT costs most). Then
+ * the same with the userspace proxy, then 1,000 Services with 10 endpoints each created through
+ * the API, timed until kube-proxy has them applied. TCP settings (tcp_tw_reuse, port range) are
+ * set inside the client namespace only, so the host's stay as they are. Prints a table, then one
+ * JSON line with every figure.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { findResource, type EndpointSlice, type Node, type Service } from "@kates/api";
+import { RestClient } from "@kates/client";
+import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.js";
+import { NetnsLab } from "../test/integration/kube-proxy/netns-lab.js";
+import { startNginx } from "./net/nginx.js";
+import { oneChange, programServices, type ProgramResult } from "./net/program.js";
+import { BenchProxy } from "./net/proxy-process.js";
+import { runWrk, type WrkOptions, type WrkResult } from "./net/wrk.js";
+import { ms, perSec, renderTable, times, verdict, type Row } from "./report.js";
+import { round, summarize } from "./stats.js";
+
+const WATCHDOG_MS = 300_000;
+const SECONDS = Number(process.env.KATES_BENCH_NET_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.KATES_BENCH_NET_CONNECTIONS ?? 16);
+const SERVICES = Number(process.env.KATES_BENCH_NET_SERVICES ?? 1000);
+const ENDPOINTS = 10;
+const TARGET_RATIO = 0.9;
+const TARGET_PROGRAM_MS = 1000;
+const NODE = "bench-net-node";
+/** The repository root, from bench/dist/bench/net.js. */
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const t0 = Date.now();
+const log = (msg: string) => process.stderr.write(`bench [${((Date.now() - t0) / 1000).toFixed(1)}s]: ${msg}\n`);
+
+let cp: ControlPlane | undefined;
+let lab: NetnsLab | undefined;
+let rest: RestClient | undefined;
+const dir = mkdtempSync(join(tmpdir(), "kates-bench-net-"));
+
+async function cleanup(): Promise<void> {
+  await lab?.destroy().catch(() => {});
+  lab = undefined;
+  rest?.close();
+  await cp?.stop().catch(() => {});
+  cp = undefined;
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function need(cmd: string, pkg: string): void {
+  try {
+    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
+  } catch {
+    log(`installing ${pkg} (apt-get)`);
+    execFileSync("sh", ["-c", `DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkg} >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkg} >/dev/null)`], { stdio: "inherit" });
+  }
+}
+
+type Target = "direct" | "clusterip" | "nodeport";
+
+async function measure(client: string, urls: Record<Target, string>, targets: Target[], close: boolean): Promise<Record<Target, WrkResult>> {
+  const o: WrkOptions = { threads: 1, connections: CONNECTIONS, seconds: SECONDS, newConnectionPerRequest: close };
+  const out = {} as Record<Target, WrkResult>;
+  for (const t of targets) {
+    await runWrk(client, urls[t], { ...o, seconds: 1 }); // warm-up, not counted
+    const r = await runWrk(client, urls[t], o);
+    log(`  ${close ? "new connection per request" : "keep-alive"} ${t}: ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? `, ${r.errors} errors` : ""}`);
+    out[t] = r;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const loadStart = loadavg()[0]!;
+  need("wrk", "wrk");
+  need("nginx", "nginx-light");
+  cp = await startControlPlane({ name: "bench-net", etcdMembers: 1, apiserver: { main: join(REPO, "packages/apiserver/dist/main.js") } });
+  rest = new RestClient({ server: cp.url, userAgent: "bench-net", qps: 0 });
+  lab = new NetnsLab().create();
+  const apiUrl = await lab.relayApi(cp.apiservers[0]!.port);
+  const pod = lab.addPod();
+  const client = lab.addClient();
+  for (const s of ["net.ipv4.tcp_tw_reuse=1", "net.ipv4.ip_local_port_range=1024 65000"]) execFileSync("ip", ["netns", "exec", client, "sysctl", "-qw", s]);
+  startNginx(lab, pod, dir);
+
+  await rest.resource<Node>(findResource("", "v1", "nodes")!).create({ apiVersion: "v1", kind: "Node", metadata: { name: NODE }, status: { addresses: [{ type: "InternalIP", address: lab.nodeIP }] } });
+  const web = await rest.resource<Service>(findResource("", "v1", "services")!, "default").create({
+    apiVersion: "v1", kind: "Service", metadata: { name: "web" },
+    spec: { type: "NodePort", ports: [{ name: "http", port: 80, targetPort: 80, protocol: "TCP" }] },
+  });
+  await rest.resource<EndpointSlice>(findResource("discovery.k8s.io", "v1", "endpointslices")!, "default").create({
+    apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "web-s", labels: { "kubernetes.io/service-name": "web" } },
+    addressType: "IPv4", endpoints: [{ addresses: [pod.ip], conditions: { ready: true } }], ports: [{ name: "http", port: 80, protocol: "TCP" }],
+  });
+  const urls: Record<Target, string> = { direct: `http://${pod.ip}/`, clusterip: `http://${web.spec!.clusterIP}/`, nodeport: `http://${lab.nodeIP}:${web.spec!.ports![0]!.nodePort}/` };
+
+  const proxy = new BenchProxy(lab, apiUrl, NODE, join(REPO, "packages/kube-proxy/dist/main.js"));
+  proxy.start();
+  await proxy.until((h) => h.syncs > 0 && h.lastSyncedServices >= 2, 30_000, "first sync");
+
+  log(`data plane, iptables mode: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s from the client namespace`);
+  const all: Target[] = ["direct", "clusterip", "nodeport"];
+  const keepAlive = await measure(client, urls, all, false);
+  const perRequest = await measure(client, urls, all, true);
+
+  log("data plane, userspace mode (NodePort; ClusterIPs are bound on the node's lo, not reachable from the client)");
+  await proxy.stop();
+  await proxy.cleanup();
+  proxy.start("--proxy-mode", "userspace");
+  await proxy.until((h) => h.mode === "userspace" && h.syncs > 0, 30_000, "userspace sync");
+  const userKeepAlive = await measure(client, urls, ["nodeport"], false);
+  const userPerRequest = await measure(client, urls, ["nodeport"], true);
+  await proxy.stop();
+
+  log(`control plane: ${SERVICES} Services x ${ENDPOINTS} endpoints through the API`);
+  proxy.start();
+  const base = await proxy.until((h) => h.mode === "iptables" && h.syncs > 0 && h.applies > 0, 30_000, "iptables sync");
+  const program: ProgramResult = await programServices(rest, proxy, base, "bench-net", SERVICES, ENDPOINTS);
+  log(`  created in ${program.createMs} ms; programmed ${program.programmedMs} ms after the last change (${JSON.stringify(program.lastApplied)})`);
+  const changes: number[] = [];
+  for (let i = 0; i < 5; i++) changes.push((await oneChange(rest, proxy, "bench-net", 100 + i * 97, ENDPOINTS, 1 + i)).ms);
+  const change = summarize(changes);
+  log(`  one endpoint change among ${SERVICES} Services: p50 ${change.p50} ms`);
+
+  log(`data plane with ${SERVICES} Services in the nat table (new connection per request)`);
+  const loaded = await measure(client, urls, ["direct", "clusterip"], true);
+
+  log("cold start: kube-proxy started with everything already in the API and no rules in the kernel");
+  await proxy.stop();
+  await proxy.cleanup();
+  const started = proxy.start();
+  const cold = await proxy.until((h) => h.lastSyncedEndpoints >= base.lastSyncedEndpoints + SERVICES * ENDPOINTS && h.applies > 0, 60_000, "cold start");
+  const coldMs = cold.lastAppliedAt - started;
+  log(`  ${coldMs} ms from process start (${JSON.stringify(cold.lastApplied)})`);
+  await proxy.stop();
+  await proxy.cleanup();
+
+  const ratio = (r: WrkResult, d: WrkResult) => r.rps / d.rps;
+  const rows = (label: string, res: Record<string, WrkResult>, d: WrkResult, targets: string[], judge: boolean): Row[] =>
+    targets.flatMap((t) => {
+      const r = res[t]!;
+      const q = ratio(r, d);
+      return [
+        { label: `${label} ${t} req/s`, api: perSec(r.rps), etcd: perSec(d.rps), ratio: times(q), target: judge ? verdict(q >= TARGET_RATIO, `>= ${TARGET_RATIO}x`) : "" },
+        { label: `${label} ${t} p50`, api: ms(r.p50), etcd: ms(d.p50), ratio: times(r.p50 / d.p50) },
+        { label: `${label} ${t} p99`, api: ms(r.p99), etcd: ms(d.p99), ratio: times(r.p99 / d.p99) },
+      ];
+    });
+  const sections = [
+    { title: `iptables, keep-alive (wrk -c${CONNECTIONS}, ${SECONDS} s each)`, rows: rows("keep-alive", keepAlive, keepAlive.direct, ["clusterip", "nodeport"], true) },
+    { title: "iptables, new connection per request", rows: rows("per-request", perRequest, perRequest.direct, ["clusterip", "nodeport"], true) },
+    { title: `iptables, new connection per request, ${SERVICES} Services loaded`, rows: rows("loaded", loaded, loaded.direct, ["clusterip"], false) },
+    { title: "userspace proxy (for reference)", rows: [...rows("keep-alive", userKeepAlive, keepAlive.direct, ["nodeport"], false), ...rows("per-request", userPerRequest, perRequest.direct, ["nodeport"], false)] },
+    {
+      title: `programming ${SERVICES} Services x ${ENDPOINTS} endpoints`,
+      rows: [
+        { label: "API creates (Service + EndpointSlice each)", api: ms(program.createMs) },
+        { label: "last API change -> rules applied", api: ms(program.programmedMs), target: verdict(program.programmedMs < TARGET_PROGRAM_MS, `< ${TARGET_PROGRAM_MS} ms`) },
+        { label: "one endpoint change -> applied (p50 of 5)", api: ms(change.p50) },
+        { label: "cold start -> all applied", api: ms(coldMs) },
+        { label: "cold start iptables-restore", api: ms(Number(cold.lastApplied.restoreMs)), etcd: `${cold.lastApplied.restoreLines} lines` },
+      ],
+    },
+  ];
+  process.stdout.write(`\nbench:net on ${cpus().length} cores, load ${loadStart.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}; backend: nginx (Debian) in a network namespace, not a kates pod; wrk in a client namespace routed through the node\n`);
+  process.stdout.write(`${renderTable(sections, { label: "metric", api: "via kube-proxy", etcd: "direct pod IP", ratio: "ratio", target: "target" })}\n`);
+
+  const w = (prefix: string, r: WrkResult) => ({ [`${prefix}_rps`]: round(r.rps, 0), [`${prefix}_p50_ms`]: round(r.p50, 3), [`${prefix}_p99_ms`]: round(r.p99, 3), [`${prefix}_errors`]: r.errors });
+  const json = {
+    bench: "net", cores: cpus().length, seconds: SECONDS, connections: CONNECTIONS, backend: "nginx-in-netns",
+    ...w("keepalive_direct", keepAlive.direct), ...w("keepalive_clusterip", keepAlive.clusterip), ...w("keepalive_nodeport", keepAlive.nodeport),
+    ...w("perrequest_direct", perRequest.direct), ...w("perrequest_clusterip", perRequest.clusterip), ...w("perrequest_nodeport", perRequest.nodeport),
+    ...w("loaded_perrequest_direct", loaded.direct), ...w("loaded_perrequest_clusterip", loaded.clusterip),
+    ...w("userspace_keepalive_nodeport", userKeepAlive.nodeport), ...w("userspace_perrequest_nodeport", userPerRequest.nodeport),
+    keepalive_clusterip_ratio: round(ratio(keepAlive.clusterip, keepAlive.direct)), keepalive_nodeport_ratio: round(ratio(keepAlive.nodeport, keepAlive.direct)),
+    perrequest_clusterip_ratio: round(ratio(perRequest.clusterip, perRequest.direct)), perrequest_nodeport_ratio: round(ratio(perRequest.nodeport, perRequest.direct)),
+    loaded_perrequest_clusterip_ratio: round(ratio(loaded.clusterip, loaded.direct)),
+    userspace_keepalive_nodeport_ratio: round(ratio(userKeepAlive.nodeport, keepAlive.direct)), userspace_perrequest_nodeport_ratio: round(ratio(userPerRequest.nodeport, perRequest.direct)),
+    services: SERVICES, endpoints_per_service: ENDPOINTS, create_ms: program.createMs, programmed_ms: program.programmedMs,
+    one_change_p50_ms: change.p50, cold_start_ms: coldMs, cold_restore_ms: Number(cold.lastApplied.restoreMs), cold_restore_lines: Number(cold.lastApplied.restoreLines),
+    pass_throughput: [keepAlive.clusterip, keepAlive.nodeport, perRequest.clusterip, perRequest.nodeport].every((r, i) => ratio(r, i < 2 ? keepAlive.direct : perRequest.direct) >= TARGET_RATIO),
+    pass_programming: program.programmedMs < TARGET_PROGRAM_MS,
+  };
+  process.stdout.write(`${JSON.stringify(json)}\n`);
+}
+
+const watchdog = setTimeout(() => {
+  log(`watchdog: run exceeded ${WATCHDOG_MS / 1000} s, cleaning up`);
+  void cleanup().finally(() => process.exit(2));
+}, WATCHDOG_MS);
+main().then(
+  async () => {
+    clearTimeout(watchdog);
+    await cleanup();
+    process.exit(0);
+  },
+  async (err) => {
+    clearTimeout(watchdog);
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    await cleanup();
+    process.exit(1);
+  },
+);
