@@ -203,6 +203,7 @@ export class NodeAgent {
       await cleanupPodDir(this.opts.rootDir, uid).catch(() => undefined);
       this.runtimeStates.delete(uid);
       this.fingerprints.delete(uid);
+      this.networkWarned.delete(uid);
       if (!current) {
         this.podsByUid.delete(uid);
         this.workers.delete(uid);
