@@ -164,11 +164,15 @@ export class DindHost {
     return this.launch(name);
   }
 
-  /** The last `lines` lines of one component's log, or of dockerd's and every component's. */
+  /** The last `lines` lines of one component's log, or of dockerd's (warnings and errors) and every component's. */
   async logs(name?: string, lines = 200): Promise<string> {
     const files = name ? [name] : ["dockerd", ...this.components.keys()];
     const parts = await Promise.all(
-      files.map(async (f) => `--- ${this.name}/${f} ---\n${(await this.exec(["tail", "-n", String(lines), `/var/log/kates/${f}.log`])).stdout}`),
+      files.map(async (f) => {
+        const path = `/var/log/kates/${f}.log`;
+        const cmd = f === "dockerd" && !name ? `grep -v 'level=info' ${path} | tail -n ${Math.min(lines, 20)}` : `tail -n ${lines} ${path}`;
+        return `--- ${this.name}/${f} ---\n${(await this.exec(cmd)).stdout}`;
+      }),
     );
     return parts.join("\n");
   }

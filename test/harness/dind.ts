@@ -6,7 +6,7 @@
  * its own dockerd, running the runtime shim, kubelet and kube-proxy from the mounted repo.
  * Images: each host's 127.0.0.1:5000 is forwarded to this machine's loopback registry through
  * the gateway, so shims pull exactly as on one host (any image, any pull policy) and nothing
- * is copied up front (see README "Multi-host harness").
+ * is copied up front (deploy/dind/README.md).
  * @example
  * const lab = await startMultiHostCluster({ name: "smoke", hosts: ["a", "b"] });
  * try { await lab.kubectl(["get", "nodes", "-o", "wide"]); } finally { await lab.stop(); }
@@ -233,7 +233,7 @@ export async function startMultiHostCluster(opts: MultiHostClusterOptions): Prom
       async logs(lines = 80) {
         const outer = daemons.map((d) => `--- ${d.name} ---\n${tail(d.output.toString(), lines)}`);
         const api = controlPlane!.apiservers.map((a) => `--- apiserver ---\n${tail(a.logs(), lines)}`);
-        const inner = await Promise.all(hosts.map((h) => h.logs(undefined, lines).catch((e: unknown) => `--- ${h.name}: ${String(e)}`)));
+        const inner = await Promise.all(hosts.map((h) => h.logs(undefined, lines).then((t) => tail(t, 10_000), (e: unknown) => `--- ${h.name}: ${String(e)}`)));
         return [...api, ...outer, ...inner].join("\n");
       },
       stop,
@@ -252,6 +252,7 @@ export async function startMultiHostCluster(opts: MultiHostClusterOptions): Prom
   }
 }
 
+/** The last `lines` lines, each cut to 400 characters (stack traces in JSON logs are long). */
 function tail(text: string, lines: number): string {
-  return text.split("\n").slice(-lines).join("\n");
+  return text.split("\n").slice(-lines).map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l)).join("\n");
 }

@@ -37,6 +37,8 @@ describe("multi-host smoke", () => {
     for (const p of rows) {
       expect(inCIDR(p.ip, cidrs.get(p.node)!), `${p.name} on ${p.node} has IP ${p.ip}, podCIDR ${cidrs.get(p.node)}`).toBe(true);
     }
+    // Each pod's hostname is its name.
+    for (const p of rows) expect((await lab.kubectl(["exec", p.name, "--", "hostname"])).stdout.trim()).toBe(p.name);
     // The containers really run inside the hosts' own engines.
     for (const host of lab.hosts) {
       const names = await host.mustExec("docker ps --format '{{.Names}}'");
