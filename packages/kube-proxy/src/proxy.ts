@@ -10,7 +10,7 @@ import { findResource, type EndpointSlice, type Node, type Service } from "@kate
 import { Informer, ItemExponentialRateLimiter, WorkQueue, waitForCacheSync, type RestClient } from "@kates/client";
 import { sleep, type Logger } from "@kates/component-base";
 import type { Proxier, SyncOutcome } from "./proxier.js";
-import { buildServiceMap, SERVICE_NAME_LABEL } from "./service-map.js";
+import { SERVICE_NAME_LABEL, ServiceMapCache } from "./service-map.js";
 import type { ServicePortInfo } from "./types.js";
 
 const SYNC = "sync";
@@ -51,6 +51,7 @@ export class ProxyController {
   private readonly nodes: Informer<Node>;
   private readonly queue = new WorkQueue<string>({ rateLimiter: new ItemExponentialRateLimiter<string>(100, 30_000) });
   private resyncDue = false;
+  private readonly serviceMapCache = new ServiceMapCache();
 
   constructor(
     rest: RestClient,
@@ -71,7 +72,7 @@ export class ProxyController {
 
   /** The current service map from the caches. */
   serviceMap(): ServicePortInfo[] {
-    return buildServiceMap(this.services.lister.list(), (ns, name) => this.slices.lister.byIndex(BY_SERVICE, `${ns}/${name}`));
+    return this.serviceMapCache.build(this.services.lister.list(), (ns, name) => this.slices.lister.byIndex(BY_SERVICE, `${ns}/${name}`));
   }
 
   nodeAddresses(): string[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EndpointSlice, Service } from "@kates/api";
-import { buildServiceMap, endpointsFor, servicePorts } from "./service-map.js";
+import { buildServiceMap, endpointsFor, ServiceMapCache, servicePorts } from "./service-map.js";
 
 const svc = (spec: Service["spec"], status?: Service["status"]): Service => ({ metadata: { namespace: "default", name: "web" }, spec, ...(status && { status }) });
 const slice = (endpoints: EndpointSlice["endpoints"], ports: EndpointSlice["ports"] = [{ name: "http", port: 8080, protocol: "TCP" }], addressType: EndpointSlice["addressType"] = "IPv4"): EndpointSlice => ({
@@ -72,5 +72,23 @@ describe("buildServiceMap", () => {
     const map = buildServiceMap([a, b], (ns, name) => (asked.push(`${ns}/${name}`), []));
     expect(map.map((p) => p.key)).toEqual(["a/z:", "b/a:"]);
     expect(asked.sort()).toEqual(["a/z", "b/a"]);
+  });
+});
+
+describe("ServiceMapCache", () => {
+  it("reuses a Service's entries while its object and slices keep their resourceVersions", () => {
+    const s = (rv: string): Service => ({ metadata: { namespace: "default", name: "web", uid: "u1", resourceVersion: rv }, spec: { clusterIP: "10.96.0.2", ports: [{ name: "http", port: 80 }] } });
+    let sl = [{ ...slice([{ addresses: ["10.244.1.2"] }]), metadata: { namespace: "default", name: "web-1", uid: "s1", resourceVersion: "5", labels: {} } }];
+    const cache = new ServiceMapCache();
+    const [a] = cache.build([s("1")], () => sl);
+    const [b] = cache.build([s("1")], () => sl);
+    expect(b).toBe(a);
+    sl = [{ ...sl[0]!, endpoints: [{ addresses: ["10.244.1.3"] }], metadata: { ...sl[0]!.metadata, resourceVersion: "6" } }];
+    const [c] = cache.build([s("1")], () => sl);
+    expect(c).not.toBe(a);
+    expect(c!.endpoints).toEqual([{ ip: "10.244.1.3", port: 8080 }]);
+    const [d] = cache.build([s("2")], () => sl);
+    expect(d).not.toBe(c);
+    expect(cache.build([], () => sl)).toEqual([]);
   });
 });

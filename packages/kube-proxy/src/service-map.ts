@@ -87,5 +87,33 @@ export function servicePorts(svc: Service, slices: EndpointSlice[]): ServicePort
 export function buildServiceMap(services: Service[], slicesOf: (namespace: string, name: string) => EndpointSlice[]): ServicePortInfo[] {
   const out: ServicePortInfo[] = [];
   for (const svc of services) out.push(...servicePorts(svc, slicesOf(svc.metadata.namespace ?? "default", svc.metadata.name ?? "")));
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
+  return out.sort(byKey);
+}
+
+const byKey = (a: ServicePortInfo, b: ServicePortInfo) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0);
+
+/**
+ * buildServiceMap with memory: a Service whose object and slices are unchanged (same
+ * resourceVersions) keeps its ServicePortInfo objects, which also lets the renderer reuse
+ * their rules by identity.
+ */
+export class ServiceMapCache {
+  private cache = new Map<string, { fp: string; ports: ServicePortInfo[] }>();
+
+  build(services: Service[], slicesOf: (namespace: string, name: string) => EndpointSlice[]): ServicePortInfo[] {
+    const next = new Map<string, { fp: string; ports: ServicePortInfo[] }>();
+    const out: ServicePortInfo[] = [];
+    for (const svc of services) {
+      const ns = svc.metadata.namespace ?? "default";
+      const name = svc.metadata.name ?? "";
+      const slices = slicesOf(ns, name);
+      const fp = `${svc.metadata.uid}@${svc.metadata.resourceVersion}|${slices.map((s) => `${s.metadata.uid}@${s.metadata.resourceVersion}`).sort().join(",")}`;
+      let entry = this.cache.get(`${ns}/${name}`);
+      if (entry?.fp !== fp || !svc.metadata.resourceVersion) entry = { fp, ports: servicePorts(svc, slices) };
+      next.set(`${ns}/${name}`, entry);
+      out.push(...entry.ports);
+    }
+    this.cache = next;
+    return out.sort(byKey);
+  }
 }

@@ -10,7 +10,7 @@ import type { ServicePortInfo } from "../types.js";
 import { Conntrack } from "./conntrack.js";
 import { chainsIn, type Iptables } from "./iptables.js";
 import { appliedHashIn, restoreInput, ruleCount, rulesetHash } from "./restore.js";
-import { renderRules, type RenderOptions, type Ruleset } from "./rules.js";
+import { RuleRenderer, type RenderOptions, type Ruleset } from "./rules.js";
 
 const countOurRules = (save: string) => save.split("\n").filter((l) => l.startsWith("-A KATES-")).length;
 
@@ -21,18 +21,20 @@ export class IptablesProxier implements Proxier {
   private appliedHash = "";
   private appliedPorts = new Map<string, ServicePortInfo>();
   private readonly conntrack: Conntrack;
+  private readonly renderer: RuleRenderer;
 
   constructor(
     private readonly iptables: Iptables,
-    private readonly opts: RenderOptions,
+    opts: RenderOptions,
     private readonly log: Logger,
     prefix: string[] = [],
   ) {
     this.conntrack = new Conntrack(prefix);
+    this.renderer = new RuleRenderer(opts);
   }
 
   async sync(ports: ServicePortInfo[], _nodeAddresses: string[], resync: boolean): Promise<SyncOutcome> {
-    const next = renderRules(ports, this.opts);
+    const next = this.renderer.render(ports);
     const hash = rulesetHash(next);
     let outcome: SyncOutcome;
     try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ServicePortInfo } from "../types.js";
 import { extChain, fwChain, hash16, sepName, svcChain } from "./names.js";
-import { renderRules, rulesetStats, type RenderOptions } from "./rules.js";
+import { renderRules, RuleRenderer, rulesetStats, type RenderOptions } from "./rules.js";
 
 const OPTS: RenderOptions = { clusterCIDR: "10.244.0.0/16", masqueradeAll: false };
 
@@ -128,5 +128,22 @@ describe("renderRules", () => {
 
   it("counts service ports and endpoints", () => {
     expect(rulesetStats([port(), port({ endpoints: [] })])).toEqual({ servicePorts: 2, endpoints: 3, withoutEndpoints: 1 });
+  });
+});
+
+describe("RuleRenderer", () => {
+  it("renders the same rules and digest as a fresh rendering, reusing unchanged Services", () => {
+    const r = new RuleRenderer(OPTS);
+    const a = port();
+    const b = port({ key: "default/b:", clusterIP: "10.96.0.30", nodePort: 30090 });
+    const first = r.render([a, b]);
+    expect(first).toEqual(renderRules([a, b], OPTS));
+    const b2 = port({ key: "default/b:", clusterIP: "10.96.0.30", nodePort: 30090, endpoints: [{ ip: "10.244.9.9", port: 80 }] });
+    const second = r.render([a, b2]);
+    expect(second).toEqual(renderRules([a, b2], OPTS));
+    expect(second.digest).not.toBe(first.digest);
+    expect(second.nat.get(svcChain(a))).toEqual(first.nat.get(svcChain(a)));
+    expect(r.render([a, b]).digest).toBe(first.digest);
+    expect(r.render([{ ...a }, b]).digest).toBe(first.digest); // equal content, new object
   });
 });

@@ -11,6 +11,7 @@
  * Without endpoints there is no DNAT and the filter table REJECTs instead (KATES-SERVICES for the
  * ClusterIP, KATES-EXTERNAL-SERVICES for NodePorts and external addresses).
  */
+import { createHash } from "node:crypto";
 import type { ServicePortInfo } from "../types.js";
 import {
   EXTERNAL_SERVICES, FORWARD, MARK_MASQ, MASQ_MARK, NODEPORTS, POSTROUTING, SERVICES,
@@ -24,6 +25,8 @@ export type TableRules = Map<string, string[]>;
 export interface Ruleset {
   nat: TableRules;
   filter: TableRules;
+  /** sha256 over the rendered rules (built from per-Service digests, so it costs nothing to recompute). */
+  digest: string;
 }
 
 /** Options that shape the rules, from flags. */
@@ -62,26 +65,83 @@ function add(t: TableRules, chain: string, rule: string): void {
   rules.push(`-A ${chain} ${rule}`);
 }
 
-/** Renders every rule kates owns for the given Service ports. */
+interface Fragment {
+  sp: ServicePortInfo;
+  fp: string;
+  nat: TableRules;
+  filter: TableRules;
+  digest: string;
+}
+
+/**
+ * Renders rulesets, remembering each Service port's rules by a fingerprint of its inputs, so a
+ * sync with 1,000 Services of which one changed renders one (the rest is reused as is).
+ */
+export class RuleRenderer {
+  private cache = new Map<string, Fragment>();
+
+  constructor(private readonly opts: RenderOptions) {}
+
+  /** Renders every rule kates owns for the given Service ports. */
+  render(ports: ServicePortInfo[]): Ruleset {
+    const nat: TableRules = new Map([[SERVICES, []], [NODEPORTS, []], [MARK_MASQ, []], [POSTROUTING, []]]);
+    const filter: TableRules = new Map([[SERVICES, []], [EXTERNAL_SERVICES, []], [FORWARD, []]]);
+
+    add(nat, MARK_MASQ, `-j MARK --or-mark ${MASQ_MARK}`);
+    add(nat, POSTROUTING, `-m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
+    // Clear the bit so a packet that passes through again (e.g. re-encapsulated) is not masqueraded twice.
+    add(nat, POSTROUTING, `-j MARK --xor-mark ${MASQ_MARK}`);
+    add(nat, POSTROUTING, `${cmt("kates service traffic requiring SNAT")} -j MASQUERADE --random-fully`);
+
+    add(filter, FORWARD, `-m conntrack --ctstate INVALID -j DROP`);
+    add(filter, FORWARD, `-m mark --mark ${MASQ_MARK}/${MASQ_MARK} ${cmt("kates forwarding rules")} -j ACCEPT`);
+    add(filter, FORWARD, `-m conntrack --ctstate RELATED,ESTABLISHED ${cmt("kates forwarding conntrack rule")} -j ACCEPT`);
+
+    const digest = createHash("sha256").update(tablesText(nat, filter));
+    const next = new Map<string, Fragment>();
+    for (const sp of ports) {
+      const id = `${sp.key}/${sp.protocol}`;
+      let f = this.cache.get(id);
+      if (f?.sp !== sp) {
+        const fp = JSON.stringify(sp);
+        if (f?.fp !== fp) f = fragment(sp, fp, this.opts);
+        else f.sp = sp;
+      }
+      next.set(id, f);
+      digest.update(f.digest);
+      for (const [t, into] of [[f.nat, nat], [f.filter, filter]] as const) {
+        for (const [chain, rules] of t) {
+          const have = into.get(chain);
+          if (have) have.push(...rules);
+          else into.set(chain, [...rules]);
+        }
+      }
+    }
+    this.cache = next;
+
+    // Last: anything else aimed at a local address may be a NodePort.
+    add(nat, SERVICES, `-m addrtype --dst-type LOCAL ${cmt("kates service nodeports; NOTE: this must be the last rule in this chain")} -j ${NODEPORTS}`);
+    digest.update(nat.get(SERVICES)!.at(-1)!);
+    return { nat, filter, digest: digest.digest("hex") };
+  }
+}
+
+/** Renders every rule kates owns for the given Service ports (no cache). */
 export function renderRules(ports: ServicePortInfo[], opts: RenderOptions): Ruleset {
-  const nat: TableRules = new Map([[SERVICES, []], [NODEPORTS, []], [MARK_MASQ, []], [POSTROUTING, []]]);
-  const filter: TableRules = new Map([[SERVICES, []], [EXTERNAL_SERVICES, []], [FORWARD, []]]);
+  return new RuleRenderer(opts).render(ports);
+}
 
-  add(nat, MARK_MASQ, `-j MARK --or-mark ${MASQ_MARK}`);
-  add(nat, POSTROUTING, `-m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
-  // Clear the bit so a packet that passes through again (e.g. re-encapsulated) is not masqueraded twice.
-  add(nat, POSTROUTING, `-j MARK --xor-mark ${MASQ_MARK}`);
-  add(nat, POSTROUTING, `${cmt("kates service traffic requiring SNAT")} -j MASQUERADE --random-fully`);
+function tablesText(nat: TableRules, filter: TableRules): string {
+  let s = "";
+  for (const t of [nat, filter]) for (const [chain, rules] of t) s += `:${chain}\n${rules.join("\n")}\n`;
+  return s;
+}
 
-  add(filter, FORWARD, `-m conntrack --ctstate INVALID -j DROP`);
-  add(filter, FORWARD, `-m mark --mark ${MASQ_MARK}/${MASQ_MARK} ${cmt("kates forwarding rules")} -j ACCEPT`);
-  add(filter, FORWARD, `-m conntrack --ctstate RELATED,ESTABLISHED ${cmt("kates forwarding conntrack rule")} -j ACCEPT`);
-
-  for (const sp of ports) renderServicePort(nat, filter, sp, opts);
-
-  // Last: anything else aimed at a local address may be a NodePort.
-  add(nat, SERVICES, `-m addrtype --dst-type LOCAL ${cmt("kates service nodeports; NOTE: this must be the last rule in this chain")} -j ${NODEPORTS}`);
-  return { nat, filter };
+function fragment(sp: ServicePortInfo, fp: string, opts: RenderOptions): Fragment {
+  const nat: TableRules = new Map();
+  const filter: TableRules = new Map();
+  renderServicePort(nat, filter, sp, opts);
+  return { sp, fp, nat, filter, digest: createHash("sha256").update(tablesText(nat, filter)).digest("hex") };
 }
 
 function renderServicePort(nat: TableRules, filter: TableRules, sp: ServicePortInfo, opts: RenderOptions): void {
