@@ -29,7 +29,9 @@ import { ms, perSec, renderTable, times, verdict, type Row } from "./report.js";
 import { round, summarize } from "./stats.js";
 
 const WATCHDOG_MS = 300_000;
-const SECONDS = Number(process.env.KATES_BENCH_NET_SECONDS ?? 5);
+/** Seconds per wrk run, and interleaved runs per target (the median counts). */
+const SECONDS = Number(process.env.KATES_BENCH_NET_SECONDS ?? 2);
+const ROUNDS = Number(process.env.KATES_BENCH_NET_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.KATES_BENCH_NET_CONNECTIONS ?? 16);
 const SERVICES = Number(process.env.KATES_BENCH_NET_SERVICES ?? 1000);
 const ENDPOINTS = 10;
@@ -67,14 +69,23 @@ function need(cmd: string, pkg: string): void {
 
 type Target = "direct" | "clusterip" | "nodeport";
 
+/**
+ * Measures each target in ROUNDS interleaved short runs (direct, ClusterIP, NodePort, direct, ...)
+ * and keeps the median of each figure, so the load other processes put on a shared machine drifts
+ * over all targets alike instead of landing on one of them.
+ */
 async function measure(client: string, urls: Record<Target, string>, targets: Target[], close: boolean): Promise<Record<Target, WrkResult>> {
   const o: WrkOptions = { threads: 1, connections: CONNECTIONS, seconds: SECONDS, newConnectionPerRequest: close };
+  for (const t of targets) await runWrk(client, urls[t], { ...o, seconds: 1 }); // warm-up, not counted
+  const runs = new Map<Target, WrkResult[]>(targets.map((t) => [t, []]));
+  for (let r = 0; r < ROUNDS; r++) for (const t of targets) runs.get(t)!.push(await runWrk(client, urls[t], o));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const out = {} as Record<Target, WrkResult>;
   for (const t of targets) {
-    await runWrk(client, urls[t], { ...o, seconds: 1 }); // warm-up, not counted
-    const r = await runWrk(client, urls[t], o);
-    log(`  ${close ? "new connection per request" : "keep-alive"} ${t}: ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? `, ${r.errors} errors` : ""}`);
-    out[t] = r;
+    const rs = runs.get(t)!;
+    const m: WrkResult = { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), requests: rs.reduce((n, x) => n + x.requests, 0), errors: rs.reduce((n, x) => n + x.errors, 0) };
+    log(`  ${close ? "new connection per request" : "keep-alive"} ${t}: ${Math.round(m.rps)} req/s (runs: ${rs.map((x) => Math.round(x.rps)).join(", ")}), p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${m.errors ? `, ${m.errors} errors` : ""}`);
+    out[t] = m;
   }
   return out;
 }
@@ -107,7 +118,7 @@ async function main(): Promise<void> {
   proxy.start();
   await proxy.until((h) => h.syncs > 0 && h.lastSyncedServices >= 2, 30_000, "first sync");
 
-  log(`data plane, iptables mode: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s from the client namespace`);
+  log(`data plane, iptables mode: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s x ${ROUNDS} rounds from the client namespace`);
   const all: Target[] = ["direct", "clusterip", "nodeport"];
   const keepAlive = await measure(client, urls, all, false);
   const perRequest = await measure(client, urls, all, true);
@@ -156,7 +167,7 @@ async function main(): Promise<void> {
       ];
     });
   const sections = [
-    { title: `iptables, keep-alive (wrk -c${CONNECTIONS}, ${SECONDS} s each)`, rows: rows("keep-alive", keepAlive, keepAlive.direct, ["clusterip", "nodeport"], true) },
+    { title: `iptables, keep-alive (wrk -c${CONNECTIONS}, median of ${ROUNDS} interleaved ${SECONDS} s runs)`, rows: rows("keep-alive", keepAlive, keepAlive.direct, ["clusterip", "nodeport"], true) },
     { title: "iptables, new connection per request", rows: rows("per-request", perRequest, perRequest.direct, ["clusterip", "nodeport"], true) },
     { title: `iptables, new connection per request, ${SERVICES} Services loaded`, rows: rows("loaded", loaded, loaded.direct, ["clusterip"], false) },
     { title: "userspace proxy (for reference)", rows: [...rows("keep-alive", userKeepAlive, keepAlive.direct, ["nodeport"], false), ...rows("per-request", userPerRequest, perRequest.direct, ["nodeport"], false)] },
@@ -176,7 +187,7 @@ async function main(): Promise<void> {
 
   const w = (prefix: string, r: WrkResult) => ({ [`${prefix}_rps`]: round(r.rps, 0), [`${prefix}_p50_ms`]: round(r.p50, 3), [`${prefix}_p99_ms`]: round(r.p99, 3), [`${prefix}_errors`]: r.errors });
   const json = {
-    bench: "net", cores: cpus().length, seconds: SECONDS, connections: CONNECTIONS, backend: "nginx-in-netns",
+    bench: "net", cores: cpus().length, load_start: round(loadStart), load_end: round(loadavg()[0]!), seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, backend: "nginx-in-netns",
     ...w("keepalive_direct", keepAlive.direct), ...w("keepalive_clusterip", keepAlive.clusterip), ...w("keepalive_nodeport", keepAlive.nodeport),
     ...w("perrequest_direct", perRequest.direct), ...w("perrequest_clusterip", perRequest.clusterip), ...w("perrequest_nodeport", perRequest.nodeport),
     ...w("loaded_perrequest_direct", loaded.direct), ...w("loaded_perrequest_clusterip", loaded.clusterip),
