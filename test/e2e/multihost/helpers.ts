@@ -86,7 +86,9 @@ export function webDeployment(name: string, replicas: number, opts: { labels?: R
               env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
               ports: [{ name: "http", containerPort: 8080 }],
               resources: { requests: { cpu: "100m", memory: "16Mi" } },
-              readinessProbe: { exec: { command: ["test", "-f", "/tmp/ready"] }, periodSeconds: 1, failureThreshold: 1 },
+              // One failed probe turns it not-ready within ~1 s; the generous timeout keeps a slow
+              // `docker exec` on a loaded 2-core machine from flapping it.
+              readinessProbe: { exec: { command: ["test", "-f", "/tmp/ready"] }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 10 },
             },
           ],
         },

@@ -96,21 +96,25 @@ describe("readiness and scaling", () => {
     const victim = (await readyWeb())[0]!;
     const start = Date.now();
     expect((await lab.kubectl(["exec", victim.name, "--", "rm", "/tmp/ready"])).code).toBe(0);
-    await until(lab, async () => {
-      const ep = await endpoints(lab, "web");
-      return !ep.ready.includes(victim.ip) && ep.notReady.includes(victim.ip);
-    }, 20_000, `${victim.ip} moved to notReadyAddresses`);
-    const tookMs = Date.now() - start;
-    expect(tookMs, "not-ready pod left the endpoints").toBeLessThan(10_000);
-    // kube-proxy on every host follows; give it a moment past the Endpoints update.
-    await new Promise((r) => setTimeout(r, 1_500));
-    for (const client of ["client-a", "client-b"]) {
-      const seen = await wgetLoop(lab, client, `http://${clusterIP}/`, 20);
-      expect(seen.filter((l) => l === "FAIL")).toEqual([]);
-      expect(seen, `${client} still reached not-ready ${victim.name}`).not.toContain(victim.name);
-      expect(new Set(seen).size).toBe(2);
+    try {
+      await until(lab, async () => {
+        const ep = await endpoints(lab, "web");
+        return !ep.ready.includes(victim.ip) && ep.notReady.includes(victim.ip);
+      }, 20_000, `${victim.ip} moved to notReadyAddresses`);
+      const tookMs = Date.now() - start;
+      expect(tookMs, "not-ready pod left the endpoints").toBeLessThan(10_000);
+      // kube-proxy on every host follows; give it a moment past the Endpoints update.
+      await new Promise((r) => setTimeout(r, 1_500));
+      for (const client of ["client-a", "client-b"]) {
+        const seen = await wgetLoop(lab, client, `http://${clusterIP}/`, 20);
+        expect(seen.filter((l) => l === "FAIL")).toEqual([]);
+        expect(seen, `${client} still reached not-ready ${victim.name}`).not.toContain(victim.name);
+        expect(new Set(seen).size).toBe(2);
+      }
+    } finally {
+      // Ready again whatever happened, so later tests start from three ready pods.
+      await lab.kubectl(["exec", victim.name, "--", "touch", "/tmp/ready"]);
     }
-    expect((await lab.kubectl(["exec", victim.name, "--", "touch", "/tmp/ready"])).code).toBe(0);
     await until(lab, async () => (await endpoints(lab, "web")).ready.includes(victim.ip), 20_000, `${victim.ip} ready again`);
   }, 120_000);
 
@@ -136,11 +140,11 @@ describe("cluster DNS", () => {
     const resolv = (await lab.kubectl(["exec", "client-a", "--", "cat", "/etc/resolv.conf"])).stdout;
     expect(resolv).toContain("nameserver 10.96.0.10");
     expect(resolv).toMatch(/search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
-    const lookup = await lab.kubectl(["exec", "client-b", "--", "nslookup", "redis.default.svc.cluster.local"]);
-    expect(lookup.stdout, lookup.stderr).toContain(redisIP);
     const backend = (await pods(lab, "app=redis"))[0]!.name;
     // kube-proxy programs the new ClusterIP shortly after the endpoints appear.
     await until(lab, async () => (await wgetFromPod(lab, "client-a", `http://${redisIP}/`)) === backend, 30_000, "redis ClusterIP answers");
+    const lookup = await lab.kubectl(["exec", "client-b", "--", "nslookup", "redis.default.svc.cluster.local"]);
+    expect(lookup.stdout, lookup.stderr).toContain(redisIP);
     for (const client of ["client-a", "client-b"]) {
       for (const name of ["redis", "redis.default", "redis.default.svc.cluster.local"]) {
         expect(await wgetFromPod(lab, client, `http://${name}/`, 5), `${client} GET http://${name}/`).toBe(backend);
