@@ -4,7 +4,7 @@
  * tests and benchmarks use to program a network namespace from outside it.
  */
 import { execCommand, type ExecResult } from "../exec.js";
-import { CHAIN_PREFIX } from "./names.js";
+import { CHAIN_PREFIX, isProxyChain } from "./names.js";
 import { JUMPS, type Jump } from "./rules.js";
 
 /** A failed iptables command. */
@@ -101,11 +101,13 @@ export class Iptables {
   }
 }
 
-/** Names of KATES- chains declared in iptables-save output. */
+/** Names of kube-proxy's KATES- chains declared in iptables-save output (not the pod network's KATES-POD-*). */
 export function chainsIn(saveOutput: string): Set<string> {
   const out = new Set<string>();
   for (const line of saveOutput.split("\n")) {
-    if (line.startsWith(`:${CHAIN_PREFIX}`)) out.add(line.slice(1).split(" ", 1)[0]!);
+    if (!line.startsWith(`:${CHAIN_PREFIX}`)) continue;
+    const name = line.slice(1).split(" ", 1)[0]!;
+    if (isProxyChain(name)) out.add(name);
   }
   return out;
 }

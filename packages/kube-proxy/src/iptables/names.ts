@@ -7,6 +7,11 @@ import { createHash } from "node:crypto";
 import type { EndpointInfo, ServicePortInfo } from "../types.js";
 
 export const CHAIN_PREFIX = "KATES-";
+/** The kubelet's host-gw pod network owns KATES-POD-* (masquerade, DOCKER-USER accept); never ours to touch. */
+const POD_NETWORK_PREFIX = "KATES-POD-";
+
+/** True for a chain kube-proxy renders and may delete: KATES-*, except the pod network's KATES-POD-*. */
+export const isProxyChain = (name: string): boolean => name.startsWith(CHAIN_PREFIX) && !name.startsWith(POD_NETWORK_PREFIX);
 
 /** nat: entry from PREROUTING and OUTPUT; filter: REJECT of endpoint-less ClusterIPs. */
 export const SERVICES = "KATES-SERVICES";

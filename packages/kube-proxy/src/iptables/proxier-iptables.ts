@@ -9,10 +9,11 @@ import type { Proxier, SyncOutcome } from "../proxier.js";
 import type { ServicePortInfo } from "../types.js";
 import { Conntrack } from "./conntrack.js";
 import { chainsIn, type Iptables } from "./iptables.js";
+import { isProxyChain } from "./names.js";
 import { appliedHashIn, restoreInput, ruleCount, rulesetHash } from "./restore.js";
 import { RuleRenderer, type RenderOptions, type Ruleset } from "./rules.js";
 
-const countOurRules = (save: string) => save.split("\n").filter((l) => l.startsWith("-A KATES-")).length;
+const countOurRules = (save: string) => save.split("\n").filter((l) => l.startsWith("-A KATES-") && isProxyChain(l.slice(3).split(" ", 1)[0]!)).length;
 
 export class IptablesProxier implements Proxier {
   readonly mode = "iptables";

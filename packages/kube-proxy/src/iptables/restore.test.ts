@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServicePortInfo } from "../types.js";
+import { chainsIn } from "./iptables.js";
 import { svcChain } from "./names.js";
 import { appliedHashIn, restoreInput, ruleCount, rulesetHash, stateRule } from "./restore.js";
 import { renderRules } from "./rules.js";
@@ -54,5 +55,12 @@ describe("ruleset hash", () => {
     const save = `*nat\n:KATES-STATE - [0:0]\n${stateRule(h1).replace("-A KATES-STATE ", "-A KATES-STATE ")}\nCOMMIT\n`;
     expect(appliedHashIn(save)).toBe(h1);
     expect(appliedHashIn("*nat\nCOMMIT\n")).toBeUndefined();
+  });
+});
+
+describe("chains of the pod network", () => {
+  it("are never counted or collected as kube-proxy's own", () => {
+    const save = [":KATES-SERVICES - [0:0]", ":KATES-POD-MASQ - [0:0]", ":KATES-POD-FORWARD - [0:0]", ":KATES-SVC-ABC - [0:0]"].join("\n");
+    expect([...chainsIn(save)].sort()).toEqual(["KATES-SERVICES", "KATES-SVC-ABC"]);
   });
 });
