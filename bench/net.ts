@@ -35,6 +35,8 @@ const ROUNDS = Number(process.env.KATES_BENCH_NET_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.KATES_BENCH_NET_CONNECTIONS ?? 16);
 const SERVICES = Number(process.env.KATES_BENCH_NET_SERVICES ?? 1000);
 const ENDPOINTS = 10;
+/** Extra kube-proxy flags for the data-plane runs, e.g. "--cluster-cidr=" to see the cost of masquerading the client. */
+const PROXY_ARGS = (process.env.KATES_BENCH_NET_PROXY_ARGS ?? "").split(/\s+/).filter(Boolean);
 const TARGET_RATIO = 0.9;
 const TARGET_PROGRAM_MS = 1000;
 const NODE = "bench-net-node";
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
   const urls: Record<Target, string> = { direct: `http://${pod.ip}/`, clusterip: `http://${web.spec!.clusterIP}/`, nodeport: `http://${lab.nodeIP}:${web.spec!.ports![0]!.nodePort}/` };
 
   const proxy = new BenchProxy(lab, apiUrl, NODE, join(REPO, "packages/kube-proxy/dist/main.js"));
-  proxy.start();
+  proxy.start(...PROXY_ARGS);
   await proxy.until((h) => h.syncs > 0 && h.lastSyncedServices >= 2, 30_000, "first sync");
 
   log(`data plane, iptables mode: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s x ${ROUNDS} rounds from the client namespace`);

@@ -1,4 +1,4 @@
-/** nginx (Debian's package) as a pod's web server: one worker, a big backlog, no access log. */
+/** nginx (Debian's package) as a pod's web server: one process, a big backlog, no access log. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabProcess, NetnsLab, PodNs } from "../../test/integration/kube-proxy/netns-lab.js";
@@ -9,6 +9,8 @@ export function startNginx(lab: NetnsLab, pod: PodNs, dir: string): LabProcess {
   mkdirSync(root, { recursive: true });
   const conf = join(root, "nginx.conf");
   writeFileSync(conf, `
+# One process: a SIGKILLed master would leave its workers running in a deleted namespace.
+master_process off;
 worker_processes 1;
 pid ${root}/nginx.pid;
 error_log ${root}/error.log warn;

@@ -168,7 +168,8 @@ export class NetnsLab {
 
   /** Stops every process, removes the namespaces, the uplink and the relay. */
   async destroy(): Promise<void> {
-    await Promise.all([...this.procs].map((p) => p.stop("SIGKILL")));
+    // SIGTERM first (SIGKILL after 10 s): a process that forks must get to stop its children.
+    await Promise.all([...this.procs].map((p) => p.stop("SIGTERM")));
     this.relay?.close();
     for (const ns of [...this.pods.map((p) => p.ns), ...this.clients]) trySh(["ip", "netns", "del", ns]);
     trySh(["ip", "link", "del", this.hostVeth]);
