@@ -125,7 +125,8 @@ export async function startMultiHostCluster(opts: MultiHostClusterOptions): Prom
   const hosts: DindHost[] = [];
   const daemons: Daemon[] = [];
   const live = { containers: [] as string[], network: undefined as string | undefined };
-  liveLabs.set(opts.name + process.hrtime.bigint(), live);
+  const liveKey = `${opts.name}-${process.hrtime.bigint()}`;
+  liveLabs.set(liveKey, live);
   let network: LabNetwork | undefined;
   let controlPlane: ControlPlane | undefined;
   let forwarder: TcpForwarder | undefined;
@@ -137,8 +138,7 @@ export async function startMultiHostCluster(opts: MultiHostClusterOptions): Prom
     await forwarder?.close();
     await controlPlane?.stop();
     await network?.remove().catch(() => undefined);
-    live.containers = [];
-    live.network = undefined;
+    liveLabs.delete(liveKey);
   };
 
   try {
