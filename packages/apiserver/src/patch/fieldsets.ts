@@ -35,8 +35,9 @@ export class FieldSet implements Iterable<FieldPath> {
     return this.members.has(path.join(SEP));
   }
 
-  delete(path: FieldPath): void {
-    this.members.delete(path.join(SEP));
+  /** Removes path; true if it was a member. */
+  delete(path: FieldPath): boolean {
+    return this.members.delete(path.join(SEP));
   }
 
   /** True if path or any path below it is a member. */

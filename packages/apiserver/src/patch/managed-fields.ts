@@ -8,18 +8,24 @@ import { FieldSet, pathString, type FieldPath } from "./fieldsets.js";
 export interface Owner {
   entry: ManagedFieldsEntry;
   set: FieldSet;
+  /**
+   * False while set is exactly what entry.fieldsV1 encodes (and entry is unchanged): then
+   * writeOwners keeps the entry as it is instead of encoding the set again. Whoever changes
+   * set or entry must mark the owner dirty (entries made by the caller have no flag, so count as dirty).
+   */
+  dirty?: boolean;
 }
 
 /** The managedFields of obj, decoded; entries without fields decode to empty sets. */
 export function readOwners(obj: KObject | undefined): Owner[] {
-  return (obj?.metadata.managedFields ?? []).map((entry) => ({ entry, set: FieldSet.fromFieldsV1(entry.fieldsV1) }));
+  return (obj?.metadata.managedFields ?? []).map((entry) => ({ entry, set: FieldSet.fromFieldsV1(entry.fieldsV1), dirty: entry.fieldsType !== "FieldsV1" }));
 }
 
 /** Encodes owners back into managedFields entries, dropping those that own nothing. */
 export function writeOwners(owners: Owner[]): ManagedFieldsEntry[] {
   return owners
     .filter((o) => o.set.size > 0)
-    .map((o) => ({ ...o.entry, fieldsType: "FieldsV1" as const, fieldsV1: o.set.toFieldsV1() }));
+    .map((o) => (o.dirty === false ? o.entry : { ...o.entry, fieldsType: "FieldsV1" as const, fieldsV1: o.set.toFieldsV1() }));
 }
 
 /**

@@ -21,7 +21,8 @@ export function recordUpdate(
   now: string,
   subresource?: string,
 ): KObject {
-  const result = structuredClone(updated);
+  // Only managedFields differ from updated: the rest is shared, not copied.
+  const result: KObject = { ...updated, metadata: { ...updated.metadata } };
   const sent = updated.metadata.managedFields;
   // A writer that changes managedFields itself (kubectl's client-side to server-side apply
   // migration does, with a JSON patch) gets them as written, as in Kubernetes; [{}] clears them.
@@ -56,13 +57,16 @@ export function recordUpdate(
     for (const path of owner.set) {
       const inScope = (path[0] === "f:status") === (scope === "status");
       // Fields that are gone are owned by nobody; changed ones now belong to this writer.
-      if ((inScope && !after.all.has(path)) || (owner !== mine && changed.has(path))) owner.set.delete(path);
+      if ((inScope && !after.all.has(path)) || (owner !== mine && changed.has(path))) {
+        if (owner.set.delete(path)) owner.dirty = true;
+      }
     }
   }
   if (changed.size > 0) {
     if (!mine) owners.push((mine = { entry: { manager, operation }, set: new FieldSet() }));
     for (const path of changed) mine.set.add(path);
     mine.entry = entry;
+    mine.dirty = true;
   }
   const entries = writeOwners(owners);
   if (entries.length > 0) result.metadata.managedFields = entries;

@@ -42,7 +42,10 @@ export function serverSideApply(live: KObject | undefined, applied: KObject, opt
   if (live) {
     const conflicts = findConflicts(live, config, appliedSet, others);
     if (conflicts.length > 0 && !opts.force) throw new ApplyConflictError(conflicts);
-    for (const c of conflicts) c.owner.set.delete(c.path);
+    for (const c of conflicts) {
+      c.owner.set.delete(c.path);
+      c.owner.dirty = true;
+    }
   }
 
   const result: KObject = live ? clone(live) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
@@ -53,6 +56,7 @@ export function serverSideApply(live: KObject | undefined, applied: KObject, opt
   if (mine) {
     mine.entry = entry;
     mine.set = appliedSet;
+    mine.dirty = true;
   } else {
     mine = { entry, set: appliedSet };
     owners.push(mine);
