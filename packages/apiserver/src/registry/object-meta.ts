@@ -22,12 +22,6 @@ export function generateName(base: string): string {
   return b + s;
 }
 
-/** Everything but metadata and status: a change here is a spec change and bumps generation. */
-export function specPart(obj: KObject): string {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return JSON.stringify(rest);
-}
-
 /** Fills server-owned metadata on create; the namespace comes from the URL. */
 export function prepareMetaForCreate(obj: KObject, ri: ResourceInfo, urlNamespace: string | undefined): void {
   const m = (obj.metadata ??= {});

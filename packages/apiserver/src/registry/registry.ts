@@ -14,7 +14,8 @@ import { listPrefix, objectKey } from "../storage/keys.js";
 import type { WatchCache } from "../watch/watch-cache.js";
 import { decodeContinue, encodeContinue } from "./continue-token.js";
 import type { ObjectFilter } from "./filter.js";
-import { prepareMetaForCreate, prepareMetaForUpdate, rfc3339, specPart } from "./object-meta.js";
+import { prepareMetaForCreate, prepareMetaForUpdate, rfc3339 } from "./object-meta.js";
+import { sameJSON } from "./same-json.js";
 import type { Strategy } from "./strategies.js";
 
 export interface WriteOptions {
@@ -193,7 +194,7 @@ export class Registry {
     namespace: string | undefined,
     name: string,
     tryUpdate: TryUpdate,
-    opts: WriteOptions & { subresource?: string; preconditionRV?: string; create?: () => KObject | Promise<KObject> } = {},
+    opts: WriteOptions & { subresource?: string; preconditionRV?: string; create?: () => KObject | Promise<KObject>; ignoresCurrent?: boolean } = {},
   ): Promise<KObject> {
     const key = this.key(namespace, name);
     // The first attempt starts from the watch cache's copy, as Kubernetes' GuaranteedUpdate
@@ -216,7 +217,8 @@ export class Registry {
       }
       let obj: KObject;
       try {
-        const next = await tryUpdate(this.withType(structuredClone(current)));
+        // A tryUpdate that replaces the object (PUT) never reads or changes what it is given.
+        const next = await tryUpdate(this.withType(opts.ignoresCurrent ? current : structuredClone(current)));
         obj = this.prepareUpdate(next, current, opts.subresource);
         this.hooks.trackFields(current, obj, opts.fieldManager, opts.subresource);
       } catch (err) {
@@ -254,6 +256,7 @@ export class Registry {
     return this.guaranteedUpdate(namespace, name, () => structuredClone(input), {
       ...opts,
       preconditionRV: rv,
+      ignoresCurrent: true,
       create: opts.allowCreate && !rv ? () => structuredClone(input) : undefined,
     });
   }
@@ -317,12 +320,13 @@ export class Registry {
     obj.apiVersion = apiVersionOf(this.ri);
     obj.kind = this.ri.kind;
     if (subresource === "status") {
-      // Status writes change status only (metav1.ResetObjectMetaForStatus).
-      obj = { ...structuredClone(current), status: next.status };
+      // Status writes change status only (metav1.ResetObjectMetaForStatus). The rest is shared
+      // with the stored object, never changed in place; metadata gets its managedFields below.
+      obj = { ...current, metadata: { ...current.metadata }, status: next.status };
       obj.apiVersion = apiVersionOf(this.ri);
       obj.kind = this.ri.kind;
     } else if (subresource === "finalize") {
-      obj = { ...structuredClone(current), spec: next.spec };
+      obj = { ...current, metadata: { ...current.metadata }, spec: next.spec };
     } else {
       prepareMetaForUpdate(obj, current, this.ri);
       this.strategy.prepareForUpdate?.(obj, current);
@@ -332,7 +336,7 @@ export class Registry {
         else obj.status = structuredClone(current.status);
       }
       applyDefaults(obj, this.ri);
-      if (specPart(obj) !== specPart(current)) obj.metadata.generation = (current.metadata.generation ?? 1) + 1;
+      if (!sameJSON(obj, current, NOT_SPEC)) obj.metadata.generation = (current.metadata.generation ?? 1) + 1;
       this.check(obj, validateUpdate(obj, current, this.ri));
     }
     if (obj.metadata.deletionTimestamp && !current.metadata.deletionTimestamp) delete obj.metadata.deletionTimestamp;
@@ -385,10 +389,18 @@ function pendingNamespaceFinalizers(obj: KObject): boolean {
   return obj.kind === "Namespace" && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0;
 }
 
+/** Everything but metadata and status: a change there is a spec change and bumps generation. */
+const NOT_SPEC: ReadonlySet<string> = new Set(["metadata", "status", "apiVersion", "kind"]);
+const TYPE_AND_META: ReadonlySet<string> = new Set(["metadata", "apiVersion", "kind"]);
+const RV_AND_MANAGED: ReadonlySet<string> = new Set(["resourceVersion", "managedFields"]);
+const TIME: ReadonlySet<string> = new Set(["time"]);
+
 /** Equal apart from resourceVersion and managed-field timestamps: such a write is a no-op. */
 function sameStored(a: KObject, b: KObject): boolean {
-  const norm = (o: KObject) => JSON.stringify({ ...o, apiVersion: undefined, kind: undefined, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: o.metadata.managedFields?.map((f) => ({ ...f, time: undefined })) } });
-  return norm(a) === norm(b);
+  if (!sameJSON(a, b, TYPE_AND_META) || !sameJSON(a.metadata, b.metadata, RV_AND_MANAGED)) return false;
+  const fa = a.metadata.managedFields ?? [];
+  const fb = b.metadata.managedFields ?? [];
+  return fa.length === fb.length && fa.every((f, i) => sameJSON(f, fb[i], TIME));
 }
 
 function mergeExtra(a: TxnExtra, b: TxnExtra): TxnExtra {
