@@ -6,6 +6,7 @@
 import type { Request, Response } from "express";
 import { ApiError, InternalError, type KObject, type ResourceInfo, type Status } from "@kates/api";
 import { toTable, type IncludeObject } from "../printers/index.js";
+import { storedJSON } from "../storage/etcd-store.js";
 
 export function wantsTable(req: Request): boolean {
   const accept = String(req.headers.accept ?? "");
@@ -28,9 +29,14 @@ export function sendJSON(res: Response, code: number, body: unknown): void {
 export function sendObject(req: Request, res: Response, ri: ResourceInfo, code: number, obj: KObject): void {
   if (wantsTable(req)) {
     sendJSON(res, code, toTable(ri, [obj], { includeObject: includeObjectOf(req), resourceVersion: obj.metadata.resourceVersion }));
-  } else {
-    sendJSON(res, code, obj);
+    return;
   }
+  // An object as written to or read from etcd is sent as those bytes, not encoded again.
+  const stored = storedJSON(obj);
+  if (!stored) return sendJSON(res, code, obj);
+  res.status(code).setHeader("Content-Type", "application/json");
+  res.setHeader("Content-Length", stored.length);
+  res.end(stored);
 }
 
 export function sendList(req: Request, res: Response, ri: ResourceInfo, items: KObject[], resourceVersion: string, cont?: string): void {

@@ -43,13 +43,17 @@ export async function serveWatch(req: Request, res: Response, registry: Registry
   const write = (ev: WatchEvent<unknown>) => {
     if (!closed) res.write(JSON.stringify(ev) + "\n");
   };
+  // The object's JSON is made once per event and shared by every watcher (see WatchCache.json).
+  const writeObject = (type: WatchEvent["type"], obj: KObject) => {
+    if (!closed) res.write(Buffer.concat([Buffer.from(`{"type":"${type}","object":`), registry.cache.json(obj), EVENT_END]));
+  };
   const send = (type: WatchEvent["type"], obj: KObject) => {
     if (table && (type === "ADDED" || type === "MODIFIED" || type === "DELETED")) {
       const t = toTable(ri, [obj], { includeObject, resourceVersion: obj.metadata.resourceVersion, withColumns: !columnsSent });
       columnsSent = true;
       write({ type, object: t });
     } else {
-      write({ type, object: obj as KObject });
+      writeObject(type, obj);
     }
   };
   let lastRV = fromRV;
@@ -130,6 +134,8 @@ async function explainWatchEnd(store: EtcdStore, prefix: string, fromRV: number,
     return probe instanceof ExpiredError ? new ExpiredError(`too old resource version: ${fromRV}`) : err;
   }
 }
+
+const EVENT_END = Buffer.from("}\n");
 
 function bookmark(ri: ResourceInfo, rv: number): KObject {
   return { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, metadata: { resourceVersion: String(rv) } };

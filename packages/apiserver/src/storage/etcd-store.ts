@@ -42,6 +42,31 @@ export function decode(kv: IKeyValue, revision?: number): KObject {
   return obj;
 }
 
+/**
+ * The bytes an object was stored as, for objects this store wrote or read: their JSON
+ * (storedJSON) is then the stored value with resourceVersion spliced in, not a new encoding.
+ * Serializing is a large part of a write's CPU cost (once for etcd, again for the response,
+ * again for every watcher). Objects the store returns are never changed in place, which is
+ * what keeps the bytes valid.
+ */
+const storedBytes = new WeakMap<KObject, { value: Buffer; revision: string }>();
+
+function remember(obj: KObject, value: Buffer): KObject {
+  storedBytes.set(obj, { value, revision: obj.metadata.resourceVersion! });
+  return obj;
+}
+
+/** decode(), remembering the stored bytes for storedJSON (copied when `copy`: a watch's value shares its message's buffer). */
+function decodeRemembered(kv: IKeyValue, copy = false): KObject {
+  return remember(decode(kv), copy ? Buffer.from(kv.value) : kv.value);
+}
+
+/** obj's JSON from the bytes it was stored as, or undefined if it did not come from this store that way. */
+export function storedJSON(obj: KObject): Buffer | undefined {
+  const s = storedBytes.get(obj);
+  return s && withResourceVersion(s.value, s.revision);
+}
+
 export function encode(obj: KObject): Buffer {
   const { resourceVersion: _rv, ...meta } = obj.metadata;
   // apiVersion, kind and metadata first (Kubernetes' own order) so that withResourceVersion
@@ -79,7 +104,7 @@ export class EtcdStore {
   async get(key: string): Promise<KObject | undefined> {
     try {
       const res = await this.client.kv.range({ key: Buffer.from(key) });
-      return res.kvs.length ? decode(res.kvs[0]) : undefined;
+      return res.kvs.length ? decodeRemembered(res.kvs[0]) : undefined;
     } catch (err) {
       throw toApiError(err, `get ${key}`);
     }
@@ -163,8 +188,9 @@ export class EtcdStore {
   /** Creates key if it does not exist (and every extra.mustNotExist key is free). */
   async create(key: string, obj: KObject, extra: TxnExtra = {}): Promise<WriteResult & { conflictKey?: string }> {
     const compare: ICompare[] = [createRevisionIs(key, 0), ...(extra.mustNotExist ?? []).map((k) => createRevisionIs(k, 0))];
-    const res = await this.txn(`create ${key}`, compare, [putOp(key, encode(obj)), ...extraOps(extra)], [key, ...(extra.mustNotExist ?? [])]);
-    if (res.succeeded) return { ok: true, obj: withRevision(obj, Number(res.header.revision)) };
+    const value = encode(obj);
+    const res = await this.txn(`create ${key}`, compare, [putOp(key, value), ...extraOps(extra)], [key, ...(extra.mustNotExist ?? [])]);
+    if (res.succeeded) return { ok: true, obj: remember(withRevision(obj, Number(res.header.revision)), value) };
     const [current, ...others] = res.responses.map((r) => r.response_range?.kvs?.[0]);
     if (current) return { ok: false, current: decode(current) };
     const taken = others.findIndex((kv) => kv !== undefined);
@@ -174,8 +200,9 @@ export class EtcdStore {
   /** Replaces key if it is still at expectedRevision. */
   async update(key: string, obj: KObject, expectedRevision: number, extra: TxnExtra = {}): Promise<WriteResult & { conflictKey?: string }> {
     const compare: ICompare[] = [modRevisionIs(key, expectedRevision), ...(extra.mustNotExist ?? []).map((k) => createRevisionIs(k, 0))];
-    const res = await this.txn(`update ${key}`, compare, [putOp(key, encode(obj)), ...extraOps(extra)], [key, ...(extra.mustNotExist ?? [])]);
-    if (res.succeeded) return { ok: true, obj: withRevision(obj, Number(res.header.revision)) };
+    const value = encode(obj);
+    const res = await this.txn(`update ${key}`, compare, [putOp(key, value), ...extraOps(extra)], [key, ...(extra.mustNotExist ?? [])]);
+    if (res.succeeded) return { ok: true, obj: remember(withRevision(obj, Number(res.header.revision)), value) };
     const [current, ...others] = res.responses.map((r) => r.response_range?.kvs?.[0]);
     const taken = others.findIndex((kv) => kv !== undefined);
     const conflictKey = current && Number(current.mod_revision) === expectedRevision && taken >= 0 ? extra.mustNotExist![taken] : undefined;
@@ -222,7 +249,7 @@ export class EtcdStore {
     const watcher = await this.client.watch().prefix(prefix).startRevision(String(fromRevision)).withPreviousKV().create();
     watcher.on("put", (kv, prev) => {
       const revision = Number(kv.mod_revision);
-      onEvent({ type: "put", key: kv.key.toString(), revision, created: kv.create_revision === kv.mod_revision, obj: decode(kv), prev: prev ? decode(prev) : undefined });
+      onEvent({ type: "put", key: kv.key.toString(), revision, created: kv.create_revision === kv.mod_revision, obj: decodeRemembered(kv, true), prev: prev ? decode(prev) : undefined });
     });
     watcher.on("delete", (kv, prev) => {
       const revision = Number(kv.mod_revision);

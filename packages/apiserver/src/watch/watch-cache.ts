@@ -11,7 +11,7 @@
  */
 import type { KObject } from "@kates/api";
 import type { Logger } from "pino";
-import type { EtcdStore, StoreEvent } from "../storage/etcd-store.js";
+import { storedJSON, type EtcdStore, type StoreEvent } from "../storage/etcd-store.js";
 
 export interface CacheEvent {
   type: "ADDED" | "MODIFIED" | "DELETED";
@@ -32,7 +32,7 @@ export class WatchCache {
   private readonly objects = new Map<string, KObject>();
   private readonly buffer: CacheEvent[] = [];
   private readonly listeners = new Set<CacheListener>();
-  private readonly encoded = new WeakMap<KObject, string>();
+  private readonly encoded = new WeakMap<KObject, Buffer>();
   /** Every event with revision > bufferStart is in the buffer. */
   private bufferStart = 0;
   private revision = 0;
@@ -130,13 +130,14 @@ export class WatchCache {
   }
 
   /**
-   * obj's JSON, encoded once per cached object and shared by every list that includes it.
-   * Cached objects are never modified in place (callers clone before changing), so it stays valid.
+   * obj's JSON, made once per cached object (from the bytes etcd sent when it can) and shared
+   * by every list and watcher that includes it. Cached objects are never modified in place
+   * (callers clone before changing), so it stays valid.
    */
-  json(obj: KObject): string {
+  json(obj: KObject): Buffer {
     let text = this.encoded.get(obj);
     if (text === undefined) {
-      text = JSON.stringify(obj);
+      text = storedJSON(obj) ?? Buffer.from(JSON.stringify(obj));
       this.encoded.set(obj, text);
     }
     return text;
