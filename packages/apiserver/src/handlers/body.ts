@@ -5,7 +5,7 @@
  */
 import type { Request } from "express";
 import YAML from "yaml";
-import { duplicateFields } from "./duplicate-fields.js";
+import { duplicateFields, mayHaveDuplicateFields } from "./duplicate-fields.js";
 import {
   BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError,
   checkFields, decodeProtobufObject, pruneUnknownFields, type KObject,
@@ -37,9 +37,13 @@ export function decodeObject(body: Buffer, contentType: string): KObject {
   let value: unknown;
   switch (contentType) {
     case "":
-    case "application/json":
-      value = parseJSON(body);
+    case "application/json": {
+      const text = body.toString("utf8");
+      value = parseJSONText(text);
+      // Checked here, before anything is added to the object (see enforceSchema).
+      if (typeof value === "object" && value !== null && !mayHaveDuplicateFields(text, value)) noDuplicates.add(value);
       break;
+    }
     case "application/yaml":
     case "application/x-yaml":
     case "text/yaml":
@@ -59,9 +63,16 @@ export function decodeObject(body: Buffer, contentType: string): KObject {
   return obj;
 }
 
+/** Objects decoded from JSON that certainly had no duplicated keys (enforceSchema skips the scan). */
+const noDuplicates = new WeakSet<object>();
+
 export function parseJSON(body: Buffer): unknown {
+  return parseJSONText(body.toString("utf8"));
+}
+
+function parseJSONText(text: string): unknown {
   try {
-    return JSON.parse(body.toString("utf8"));
+    return JSON.parse(text);
   } catch (err) {
     throw new BadRequestError(`the object provided is unrecognized: json parse error: ${(err as Error).message}`);
   }
@@ -94,7 +105,7 @@ export function enforceSchema(obj: KObject, apiVersion: string, kind: string, mo
     throw new BadRequestError(e.detail ?? `${e.field}: invalid type`, typeErrors.map((t) => ({ reason: "FieldValueTypeInvalid", message: t.detail, field: t.field })));
   }
   const msgs = unknownFields.map((f) => `unknown field "${f.replace(/^\./, "")}"`);
-  if (rawJSON && mode !== "Ignore") msgs.push(...duplicateFields(rawJSON.toString("utf8")).map((f) => `duplicate field "${f}"`));
+  if (rawJSON && mode !== "Ignore" && !noDuplicates.has(obj)) msgs.push(...duplicateFields(rawJSON.toString("utf8")).map((f) => `duplicate field "${f}"`));
   if (msgs.length && mode === "Strict") throw new BadRequestError(`strict decoding error: ${msgs.join(", ")}`);
   pruneUnknownFields(obj, apiVersion, kind);
   return mode === "Warn" ? msgs : [];
