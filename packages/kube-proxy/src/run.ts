@@ -1,6 +1,7 @@
 /** The daemon: picks the proxy mode, serves /healthz and /metrics, runs the controller; or --cleanup. */
 import { loadClientConfig, RestClient } from "@kates/client";
 import { startHealthServer, type Logger } from "@kates/component-base";
+import { execCommand } from "./exec.js";
 import { Iptables } from "./iptables/iptables.js";
 import { IptablesProxier } from "./iptables/proxier-iptables.js";
 import type { Proxier } from "./proxier.js";
@@ -31,6 +32,9 @@ export async function cleanup(opts: Pick<RunOptions, "cmdPrefix">, log: Logger):
   const probe = await iptables.probe();
   if (probe) log.warn({ reason: probe }, "iptables unusable, skipping iptables cleanup");
   else log.info(await iptables.cleanup(), "removed iptables jumps and KATES- chains");
+  // iptables mode turned route_localnet on for localhost NodePorts; a cleaned-up node goes back to the kernel default.
+  const [cmd, ...args] = [...opts.cmdPrefix, "sysctl", "-w", "net.ipv4.conf.all.route_localnet=0"];
+  if ((await execCommand(cmd!, args)).code !== 0) log.warn("could not reset route_localnet");
   const addrs = await new LoopbackAddresses(opts.cmdPrefix).removeAll();
   log.info({ addresses: addrs }, "removed userspace-mode loopback addresses");
 }

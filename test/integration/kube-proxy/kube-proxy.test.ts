@@ -131,6 +131,14 @@ describe("kube-proxy in iptables mode", () => {
     expect((await res.text()).trim()).toMatch(/^pod-[ab]$/);
   });
 
+  it("answers the NodePort on the node's 127.0.0.1 too (route_localnet), behind the localnet guard", async () => {
+    const np = web.spec!.ports![0]!.nodePort!;
+    const local = await lab.get(`http://127.0.0.1:${np}/`);
+    expect(local.out.trim()).toMatch(/^pod-[ab]$/);
+    expect(lab.sysctl("net.ipv4.conf.all.route_localnet")).toBe("1");
+    expect(lab.iptablesSave()).toMatch(/-A KATES-FIREWALL ! -s 127\.0\.0\.0\/8 -d 127\.0\.0\.0\/8 .* -j DROP/);
+  });
+
   it("refuses connections to a Service without endpoints at once", async () => {
     const r = await lab.get(`http://${empty.spec!.clusterIP}/`);
     expect(r.code).toBe(7); // curl: could not connect (refused), not 28 (timed out)
@@ -185,6 +193,7 @@ describe("kube-proxy in iptables mode", () => {
     await new Promise((r) => c.child.once("exit", r));
     expect(c.child.exitCode).toBe(0);
     expect(lab.iptablesSave()).not.toContain("KATES");
+    expect(lab.sysctl("net.ipv4.conf.all.route_localnet")).toBe("0");
     const r = await lab.get(`http://${web.spec!.clusterIP}/`);
     expect(r.code).not.toBe(0);
   });

@@ -161,6 +161,11 @@ export class NetnsLab {
     return this.execInNode(["curl", "-sS", "--max-time", "3", url]);
   }
 
+  /** A sysctl's value in the node namespace. */
+  sysctl(key: string): string {
+    return sh(["ip", "netns", "exec", this.node, "sysctl", "-n", key]).trim();
+  }
+
   /** `iptables-save` of the node namespace. */
   iptablesSave(): string {
     return sh(["ip", "netns", "exec", this.node, "iptables-save"]);

@@ -15,6 +15,12 @@ export const isProxyChain = (name: string): boolean => name.startsWith(CHAIN_PRE
 
 /** nat: entry from PREROUTING and OUTPUT; filter: REJECT of endpoint-less ClusterIPs. */
 export const SERVICES = "KATES-SERVICES";
+/**
+ * filter: from INPUT; drops packets to 127.0.0.0/8 that did not come from loopback and were not
+ * DNATed by us. route_localnet=1 (which localhost NodePorts need) would otherwise let other hosts
+ * reach services bound to 127.0.0.1 (Kubernetes' KUBE-FIREWALL, CVE-2020-8558).
+ */
+export const FIREWALL = "KATES-FIREWALL";
 /** nat: NodePort dispatch, reached from the end of KATES-SERVICES for local destinations. */
 export const NODEPORTS = "KATES-NODEPORTS";
 /** nat: marks a packet for masquerade in KATES-POSTROUTING. */

@@ -7,6 +7,7 @@
 import type { Logger } from "@kates/component-base";
 import type { Proxier, SyncOutcome } from "../proxier.js";
 import type { ServicePortInfo } from "../types.js";
+import { execCommand } from "../exec.js";
 import { Conntrack } from "./conntrack.js";
 import { chainsIn, type Iptables } from "./iptables.js";
 import { isProxyChain } from "./names.js";
@@ -23,12 +24,13 @@ export class IptablesProxier implements Proxier {
   private appliedPorts = new Map<string, ServicePortInfo>();
   private readonly conntrack: Conntrack;
   private readonly renderer: RuleRenderer;
+  private localnetRouted = false;
 
   constructor(
     private readonly iptables: Iptables,
     opts: RenderOptions,
     private readonly log: Logger,
-    prefix: string[] = [],
+    private readonly prefix: string[] = [],
   ) {
     this.conntrack = new Conntrack(prefix);
     this.renderer = new RuleRenderer(opts);
@@ -48,6 +50,7 @@ export class IptablesProxier implements Proxier {
       this.applied = undefined;
       throw err;
     }
+    if (!this.localnetRouted) await this.routeLocalnet();
     const prevPorts = this.appliedPorts;
     this.appliedPorts = new Map(ports.map((p) => [p.key, p]));
     if (outcome.applied) {
@@ -55,6 +58,18 @@ export class IptablesProxier implements Proxier {
       if (cleared) outcome.detail = { ...outcome.detail, conntrackDeletes: cleared };
     }
     return outcome;
+  }
+
+  /**
+   * NodePorts on 127.0.0.1 (`curl localhost:30080` on a node) need the kernel to route DNATed
+   * loopback-sourced packets out of the host: route_localnet=1, as Kubernetes' iptables mode sets
+   * it. Only after our rules (with the KATES-FIREWALL guard) are in. Best effort: logged, not fatal.
+   */
+  private async routeLocalnet(): Promise<void> {
+    const [cmd, ...args] = [...this.prefix, "sysctl", "-w", "net.ipv4.conf.all.route_localnet=1"];
+    const r = await execCommand(cmd!, args);
+    if (r.code !== 0) this.log.warn({ stderr: r.stderr.trim() }, "could not set route_localnet; NodePorts will not answer on 127.0.0.1");
+    this.localnetRouted = true;
   }
 
   /** After a start: ensure jumps, then compare the kernel's recorded hash with ours. */

@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import type { ServicePortInfo } from "../types.js";
 import {
-  EXTERNAL_SERVICES, FORWARD, MARK_MASQ, MASQ_MARK, NODEPORTS, POSTROUTING, SERVICES,
+  EXTERNAL_SERVICES, FIREWALL, FORWARD, MARK_MASQ, MASQ_MARK, NODEPORTS, POSTROUTING, SERVICES,
   extChain, fwChain, sepName, svcChain,
 } from "./names.js";
 
@@ -53,6 +53,7 @@ export const JUMPS: Jump[] = [
   { table: "nat", chain: "OUTPUT", args: ["-m", "comment", "--comment", "kates service portals", "-j", SERVICES] },
   { table: "nat", chain: "POSTROUTING", args: ["-m", "comment", "--comment", "kates postrouting rules", "-j", POSTROUTING] },
   { table: "filter", chain: "INPUT", args: ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kates externally-visible service portals", "-j", EXTERNAL_SERVICES] },
+  { table: "filter", chain: "INPUT", args: ["-m", "comment", "--comment", "kates localnet guard", "-j", FIREWALL] },
   { table: "filter", chain: "FORWARD", args: ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kates service portals", "-j", SERVICES] },
   { table: "filter", chain: "FORWARD", args: ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kates externally-visible service portals", "-j", EXTERNAL_SERVICES] },
   { table: "filter", chain: "FORWARD", args: ["-m", "comment", "--comment", "kates forwarding rules", "-j", FORWARD] },
@@ -85,7 +86,8 @@ export class RuleRenderer {
   /** Renders every rule kates owns for the given Service ports. */
   render(ports: ServicePortInfo[]): Ruleset {
     const nat: TableRules = new Map([[SERVICES, []], [NODEPORTS, []], [MARK_MASQ, []], [POSTROUTING, []]]);
-    const filter: TableRules = new Map([[SERVICES, []], [EXTERNAL_SERVICES, []], [FORWARD, []]]);
+    const filter: TableRules = new Map([[SERVICES, []], [EXTERNAL_SERVICES, []], [FORWARD, []], [FIREWALL, []]]);
+    add(filter, FIREWALL, `! -s 127.0.0.0/8 -d 127.0.0.0/8 ${cmt("block incoming localnet connections")} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
 
     add(nat, MARK_MASQ, `-j MARK --or-mark ${MASQ_MARK}`);
     add(nat, POSTROUTING, `-m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
