@@ -24,6 +24,11 @@ ensure_packages() {
   local missing=()
   command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
   command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
+  # Networking: kube-proxy and the kubelet's host-gw agent program iptables and routes.
+  command -v iptables-restore >/dev/null 2>&1 || missing+=(iptables)
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  command -v conntrack >/dev/null 2>&1 || missing+=(conntrack)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   if ((${#missing[@]})); then
     command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
     log "installing ${missing[*]} (apt-get)"

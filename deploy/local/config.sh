@@ -37,7 +37,20 @@ KATES_DAEMONS=(
   "kubelet|$KATES_ROOT/packages/kubelet/dist/main.js"
   "controller-manager|$KATES_ROOT/packages/controller-manager/dist/main.js"
   "scheduler|$KATES_ROOT/packages/scheduler/dist/main.js"
+  "kube-proxy|$KATES_ROOT/packages/kube-proxy/dist/main.js"
+  "dns|$KATES_ROOT/packages/dns/dist/main.js"
 )
+# Cluster networking (issue 5): pods get addresses from this node's podCIDR (a /24 of the
+# cluster CIDR), Services from the service CIDR; kube-dns answers on its fixed ClusterIP.
+KATES_CLUSTER_CIDR="${KATES_CLUSTER_CIDR:-10.244.0.0/16}"
+KATES_SERVICE_CIDR="${KATES_SERVICE_CIDR:-10.96.0.0/12}"
+KATES_CLUSTER_DNS="${KATES_CLUSTER_DNS:-10.96.0.10}"
+# LoadBalancer addresses: just outside the service CIDR (10.96.0.0/12 ends at 10.111.255.255).
+# kube-proxy answers on them on this host; set it empty for <pending> as on a cloud-less cluster.
+KATES_LB_POOL="${KATES_LB_POOL-10.112.255.0/28}"
+# The address pods reach kates-dns at: the gateway of this node's pod bridge (set by up.sh
+# once the node has its podCIDR; the kubelet itself listens on loopback only).
+KATES_DNS_ADVERTISE="${KATES_DNS_ADVERTISE:-}"
 # V8 flags per daemon: a 1 MB young generation for all (they allocate little), and for the
 # kubelet lite mode (no optimizing compiler: its code is I/O-bound), which keeps it well under
 # 80 MB with 30 pods at no measurable CPU cost (bench:pods).
@@ -50,8 +63,12 @@ daemon_node_flags() {
 daemon_args() {
   case "$1" in
     runtime-shim) echo "--listen=unix://$KATES_SHIM_SOCKET --state-dir=$KATES_STATE_DIR/runtime-shim --shim-id=local" ;;
-    kubelet) echo "--server=$KATES_SERVER_URL --node-name=$KATES_NODE_NAME --node-ip=127.0.0.1 --address=127.0.0.1 --port=$KATES_KUBELET_PORT --runtime-endpoint=unix://$KATES_SHIM_SOCKET --root-dir=$KATES_STATE_DIR/kubelet" ;;
-    controller-manager) echo "--server=$KATES_SERVER_URL --health-port=10257" ;;
+    # The kubelet API has no authentication yet, so on a one-host cluster it stays on loopback.
+    kubelet) echo "--server=$KATES_SERVER_URL --node-name=$KATES_NODE_NAME --node-ip=127.0.0.1 --address=127.0.0.1 --port=$KATES_KUBELET_PORT --runtime-endpoint=unix://$KATES_SHIM_SOCKET --root-dir=$KATES_STATE_DIR/kubelet --pod-network=host-gw --cluster-cidr=$KATES_CLUSTER_CIDR --cluster-dns=$KATES_CLUSTER_DNS" ;;
+    controller-manager) echo "--server=$KATES_SERVER_URL --health-port=10257 --cluster-cidr=$KATES_CLUSTER_CIDR${KATES_LB_POOL:+ --load-balancer-ip-pool=$KATES_LB_POOL}" ;;
     scheduler) echo "--server=$KATES_SERVER_URL --health-port=10259" ;;
+    kube-proxy) echo "--server=$KATES_SERVER_URL --hostname-override=$KATES_NODE_NAME --cluster-cidr=$KATES_CLUSTER_CIDR --bind-address=127.0.0.1 --healthz-port=10256" ;;
+    # Bound to the pod bridge's gateway only, so port 53 elsewhere on this machine stays free.
+    dns) echo "--server=$KATES_SERVER_URL --cluster-dns-ip=$KATES_CLUSTER_DNS --health-port=8181${KATES_DNS_ADVERTISE:+ --advertise-address=$KATES_DNS_ADVERTISE --bind-address=$KATES_DNS_ADVERTISE}" ;;
   esac
 }

@@ -16,6 +16,10 @@ if [[ -d "$KATES_STATE_DIR" ]]; then
       stop_pidfile "$KATES_STATE_DIR/$name.pid" "${entry#*|}" 10
     fi
   done
+  # kube-proxy and the kubelet leave their rules in place on SIGTERM (so traffic survives a
+  # restart); going down for good removes them.
+  node "$KATES_ROOT/packages/kube-proxy/dist/main.js" --cleanup >/dev/null 2>&1 || log "kube-proxy --cleanup failed"
+  node "$KATES_ROOT/packages/kubelet/dist/main.js" --cleanup-network >/dev/null 2>&1 || log "kubelet --cleanup-network failed"
   docker_ok && remove_kates_containers
   # Stop the apiserver before etcd so it does not log a storm of connection errors.
   if [[ -f "$KATES_STATE_DIR/apiserver.pid" ]]; then

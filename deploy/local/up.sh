@@ -59,7 +59,7 @@ if ! pid_running "$apiserver_pid" "$(apiserver_marker)"; then
   start_detached "$apiserver_pid" "$KATES_STATE_DIR/apiserver.log" \
     node "$APISERVER_MAIN" --etcd-servers="$(etcd_endpoints)" --bind-address=127.0.0.1 \
     --port="$KATES_APISERVER_PORT" --advertise-address=127.0.0.1 \
-    --service-cluster-ip-range=10.96.0.0/12 --service-node-port-range=30000-32767
+    --service-cluster-ip-range=$KATES_SERVICE_CIDR --service-node-port-range=30000-32767
   started=1
 fi
 apiserver_ready() {
@@ -75,6 +75,14 @@ if ! apiserver_ready; then
   die "apiserver did not become ready at $KATES_SERVER_URL/readyz (log: $KATES_STATE_DIR/apiserver.log); \`npm run down\` cleans up"
 fi
 
+# node_pod_gateway prints the first address of this node's podCIDR (the pod bridge's gateway).
+node_pod_gateway() {
+  node -e 'fetch(process.argv[1]).then((r) => r.json()).then((n) => {
+    const cidr = n.spec?.podCIDR; if (!cidr) process.exit(1);
+    const o = cidr.split("/")[0].split(".").map(Number); o[3] += 1; console.log(o.join("."));
+  }).catch(() => process.exit(1))' "$KATES_SERVER_URL/api/v1/nodes/$KATES_NODE_NAME"
+}
+
 # 3. The other daemons. Each is restarted when the build produced newer code than it runs.
 for entry in "${KATES_DAEMONS[@]}"; do
   name="${entry%%|*}" main="${entry#*|}"
@@ -85,6 +93,11 @@ for entry in "${KATES_DAEMONS[@]}"; do
     stop_pidfile "$pidfile" "$main" 10
   fi
   pid_running "$pidfile" "$main" && continue
+  if [[ "$name" == dns && -z "$KATES_DNS_ADVERTISE" ]]; then
+    # Pods reach kates-dns (through kube-dns' ClusterIP) at their own bridge's gateway.
+    wait_until 60 node_pod_gateway >/dev/null || die "node $KATES_NODE_NAME got no podCIDR (logs: $KATES_STATE_DIR/controller-manager.log, kubelet.log)"
+    KATES_DNS_ADVERTISE="$(node_pod_gateway)"
+  fi
   log "starting $name"
   # shellcheck disable=SC2046
   # shellcheck disable=SC2046
@@ -124,6 +137,18 @@ if command -v kubectl >/dev/null 2>&1; then
   echo
   echo "\$ kubectl get pods -o wide"
   "${kc[@]}" get pods -o wide || true
+  # A Service in front of it: kube-proxy's rules take the ClusterIP to the pods.
+  "${kc[@]}" get service hello >/dev/null 2>&1 || "${kc[@]}" expose deployment hello --port=80 --type=NodePort >/dev/null || true
+  echo
+  echo "\$ kubectl get service hello"
+  "${kc[@]}" get service hello || true
+  cluster_ip="$("${kc[@]}" get service hello -o jsonpath='{.spec.clusterIP}' 2>/dev/null || true)"
+  if [[ -n "$cluster_ip" ]] && command -v curl >/dev/null 2>&1; then
+    echo
+    echo "\$ curl -s http://$cluster_ip/ | grep title"
+    wait_until 20 curl -sf -o /dev/null --max-time 2 "http://$cluster_ip/" || true
+    curl -s --max-time 5 "http://$cluster_ip/" | grep -i "<title>" || log "the Service did not answer yet (log: $KATES_STATE_DIR/kube-proxy.log)"
+  fi
 else
   echo
   echo "\$ GET $KATES_SERVER_URL/api/v1/namespaces"
@@ -136,8 +161,9 @@ cat <<MSG
 kates is running in the background (logs in $KATES_STATE_DIR):
   apiserver           $KATES_SERVER_URL
   etcd                $(etcd_endpoints)
-  controller-manager  scheduler
-  node $KATES_NODE_NAME  kubelet on 127.0.0.1:$KATES_KUBELET_PORT, runtime shim on $KATES_SHIM_SOCKET (Docker)
+  controller-manager  scheduler  kates-dns (kube-dns $KATES_CLUSTER_DNS)
+  node $KATES_NODE_NAME  kubelet on 127.0.0.1:$KATES_KUBELET_PORT, runtime shim on $KATES_SHIM_SOCKET (Docker), kube-proxy
+  pods       $KATES_CLUSTER_CIDR (host-gw), Services $KATES_SERVICE_CIDR${KATES_LB_POOL:+, LoadBalancer pool $KATES_LB_POOL}
   kubectl    uses context 'kates' from $kubeconfig
 Stop it and remove everything it made with:  npm run down
 MSG
