@@ -10,8 +10,13 @@
  * Prints a table, then one JSON line with every figure (always the last line).
  * KATES_BENCH_SCHED_PROF=DIR writes V8 CPU profiles of the scheduler into DIR;
  * KATES_BENCH_CPU_PROF=FILE profiles the apiserver (bench/cpu-profile.ts).
+ * For work on the write path: KATES_BENCH_SCHED_ONLY=backlog (with KATES_BENCH_SCHED_PODS)
+ * runs the backlog phase alone and prints CPU milliseconds per pod of the apiserver, etcd and
+ * hollow nodes (steadier than pods/s on a shared machine), one apiserver profile per step, and
+ * the apiserver's request counts; KATES_BENCH_APISERVER runs another apiserver build (A/B).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +31,8 @@ import { now, percentile, pool, round } from "./stats.js";
 
 // Compiled to bench/dist/bench/scheduler.js: the repository root is three levels up.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const APISERVER = resolve(ROOT, "packages/apiserver/dist/main.js");
+// KATES_BENCH_APISERVER runs another build of the apiserver (A/B comparisons of a change).
+const APISERVER = process.env.KATES_BENCH_APISERVER ?? resolve(ROOT, "packages/apiserver/dist/main.js");
 const SCHEDULER = resolve(ROOT, "packages/scheduler/dist/main.js");
 const KUBELET = resolve(ROOT, "packages/kubelet/dist/main.js");
 const CONTROLLER_MANAGER = resolve(ROOT, "packages/controller-manager/dist/main.js");
@@ -156,12 +162,14 @@ async function podPhase(rest: RestClient, scheduler: StartedScheduler, ns: strin
  * seen on a watch. This isolates binding throughput from the apiserver's create rate, which
  * in the phases above is the ceiling (both share one 2-core apiserver).
  */
-async function backlogPhase(rest: RestClient, start: () => Promise<StartedScheduler>, ns: string, count: number, nodes: number, deadlineMs: number): Promise<PhaseResult & { scheduler: StartedScheduler }> {
+async function backlogPhase(rest: RestClient, start: () => Promise<StartedScheduler>, ns: string, count: number, nodes: number, deadlineMs: number, mark: (what: "start" | "created" | "bound") => void = () => {}): Promise<PhaseResult & { scheduler: StartedScheduler }> {
   await namespace(rest, ns);
   const pods = rest.resource<Pod>(podsRI, ns);
+  mark("start");
   const createStart = now();
   await pool(count, 64, async (i) => void (await pods.create(benchPod(i))));
   const createPerSec = count / ((now() - createStart) / 1000);
+  mark("created");
   const bound = new Set<string>();
   const ac = new AbortController();
   let allBound!: () => void;
@@ -182,6 +190,7 @@ async function backlogPhase(rest: RestClient, start: () => Promise<StartedSchedu
   const scheduler = await start();
   const timeout = setTimeout(() => allBound(), deadlineMs);
   await done;
+  mark("bound");
   clearTimeout(timeout);
   ac.abort();
   await watching.catch(() => undefined);
@@ -220,6 +229,16 @@ async function deploymentPhase(rest: RestClient, server: string, replicas: numbe
     }
   } finally {
     await terminate(cm.child);
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
   }
 }
 
@@ -281,6 +300,31 @@ async function main(): Promise<void> {
       hollow.push(await startHollow(client, api.url, "large", 100, 100));
       const d = await deploymentPhase(client, api.url, 1000);
       log(JSON.stringify(d));
+      return;
+    }
+    // KATES_BENCH_SCHED_ONLY=backlog runs only the backlog phase on 1,000 nodes, with
+    // KATES_BENCH_SCHED_PODS pods (default 5,000): a shorter run for profiling the write path.
+    if (only === "backlog") {
+      hollow.push(await startHollow(client, api.url, "large", 1000, 1000));
+      await scheduler.stop();
+      const count = Number(process.env.KATES_BENCH_SCHED_PODS) || 5000;
+      const launch = () => startScheduler(api!.url, ["--log-level=warn", ...election], prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [], SCHEDULER);
+      const procs = { apiserver: [api.pid], etcd: etcd.pids(), hollow: hollow.map((h) => h.child.pid!) };
+      const marks: Record<string, Record<string, number>> = {};
+      const b = await backlogPhase(client, launch, "bench-backlog", count, 1000, 120_000, (what) => {
+        marks[what] = Object.fromEntries(Object.entries(procs).map(([k, pids]) => [k, pids.reduce((a, p) => a + cpuSeconds(p), 0)]));
+        // With KATES_BENCH_CPU_PROF, one apiserver profile per step (see cpu-profile.ts).
+        if (apiProf) process.kill(api!.pid, "SIGUSR2");
+      });
+      for (const k of Object.keys(procs)) {
+        const perPod = (from: string, to: string) => ((1000 * (marks[to]![k]! - marks[from]![k]!)) / count).toFixed(2);
+        log(`${k}: ${perPod("start", "created")} ms CPU per pod created, ${perPod("created", "bound")} ms per pod scheduled (binding, status, event)`);
+      }
+      scheduler = b.scheduler;
+      log(`${count}-pod backlog on 1,000 nodes: ${Math.round(b.podsPerSec)} pods/s bound (${b.bound} in ${b.seconds.toFixed(2)} s), created ${Math.round(b.createPerSec)}/s, load ${loadavg()[0]!.toFixed(1)}`);
+      const m = await fetch(`${api.url}/metrics`).then((r) => r.text());
+      log(`apiserver requests:\n${m.split("\n").filter((l) => l.startsWith("apiserver_request_total")).join("\n")}`);
+      client.close();
       return;
     }
     hollow.push(await startHollow(client, api.url, "small", 100, 100));
