@@ -57,7 +57,9 @@ describe("host-gw in a cluster", () => {
       return ready.length === 2 ? new Map(ready.map((n) => [n.metadata.name, n.spec!.podCIDR!])) : undefined;
     }, 60_000, "both nodes Ready with a podCIDR");
     expect(new Set(cidrs.values()).size).toBe(2);
-    await k(["create", "deployment", "web", "--image=busybox", "--replicas=4", "--", "sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www"]);
+    // /etc/hostname, not `hostname`: a pod in a pooled sandbox gets its kernel hostname a few
+    // milliseconds after its first process starts (runtime-shim README, "Sandbox pool").
+    await k(["create", "deployment", "web", "--image=busybox", "--replicas=4", "--", "sh", "-c", "mkdir -p /www && cat /etc/hostname > /www/index.html && exec httpd -f -p 80 -h /www"]);
     const pods = await until(async () => {
       const items = JSON.parse(await k(["get", "pods", "-l", "app=web", "-o", "json"])).items as { metadata: { name: string }; spec: { nodeName: string }; status: { phase: string; podIP?: string } }[];
       return items.length === 4 && items.every((p) => p.status.phase === "Running" && p.status.podIP) ? items : undefined;
