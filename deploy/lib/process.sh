@@ -13,6 +13,15 @@ start_detached() {
   echo "$!" >"$pidfile"
 }
 
+# start_supervised PIDFILE LOGFILE CMD... is start_detached under deploy/lib/supervise.sh, which
+# restarts CMD whenever it exits; the PID file names the supervisor, whose command line still
+# contains CMD (so markers work), and stop_pidfile's SIGTERM stops both.
+start_supervised() {
+  local pidfile="$1" logfile="$2"
+  shift 2
+  start_detached "$pidfile" "$logfile" bash "$KATES_ROOT/deploy/lib/supervise.sh" "$@"
+}
+
 # pid_running PIDFILE MARKER succeeds when the PID in PIDFILE is alive and its command line contains MARKER.
 pid_running() {
   local pidfile="$1" marker="$2" pid

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm start`: install what is missing, build, and run a one-host cluster in the background
 # on loopback: a 3-member etcd cluster, the apiserver, the controller-manager and scheduler,
-# and this machine as a node (Docker, the runtime shim and the kubelet); then point kubectl
-# at it and run something on it.
+# kates-dns, and this machine as a node (Docker, the runtime shim, the kubelet with the host-gw
+# pod network, kube-proxy); then point kubectl at it and run something on it.
+# Every daemon but etcd runs under deploy/lib/supervise.sh, which restarts it if it exits.
 # Running it again starts only what is not running, so it is safe to repeat.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -56,7 +57,7 @@ if pid_running "$apiserver_pid" "$(apiserver_marker)" &&
 fi
 if ! pid_running "$apiserver_pid" "$(apiserver_marker)"; then
   log "starting apiserver on $KATES_SERVER_URL"
-  start_detached "$apiserver_pid" "$KATES_STATE_DIR/apiserver.log" \
+  start_supervised "$apiserver_pid" "$KATES_STATE_DIR/apiserver.log" \
     node "$APISERVER_MAIN" --etcd-servers="$(etcd_endpoints)" --bind-address=127.0.0.1 \
     --port="$KATES_APISERVER_PORT" --advertise-address=127.0.0.1 \
     --service-cluster-ip-range=$KATES_SERVICE_CIDR --service-node-port-range=30000-32767
@@ -101,7 +102,7 @@ for entry in "${KATES_DAEMONS[@]}"; do
   log "starting $name"
   # shellcheck disable=SC2046
   # shellcheck disable=SC2046
-  start_detached "$pidfile" "$KATES_STATE_DIR/$name.log" node $(daemon_node_flags "$name") "$main" $(daemon_args "$name")
+  start_supervised "$pidfile" "$KATES_STATE_DIR/$name.log" node $(daemon_node_flags "$name") "$main" $(daemon_args "$name")
   started=1
   if [[ "$name" == runtime-shim ]]; then
     wait_until 30 test -S "$KATES_SHIM_SOCKET" || die "the runtime shim did not open $KATES_SHIM_SOCKET (log: $KATES_STATE_DIR/$name.log)"
