@@ -8,6 +8,7 @@
  *     | veth per pod, attached to kbr0
  *   pod netns i: eth0 10.244.0.(10+i)/24, default via 10.244.0.1
  *   client netns (optional, addClient): 172.31.255.2/30 via the node's 172.31.255.1, an "outside" host
+ *   pod-client netns (optional, addPodClient): 10.244.1.2/30 via the node's 10.244.1.1, a pod elsewhere
  *
  * The apiserver stays on loopback: a small TCP relay on 10.213.N.1 carries the node's API traffic.
  */
@@ -94,6 +95,24 @@ export class NetnsLab {
   }
 
   /** Adds a client namespace routed through the node, like a host outside the cluster; returns its name. */
+  /**
+   * A client inside the cluster CIDR but not on the node's bridge, like a pod on another node:
+   * 10.244.1.2/30 routed through the node's 10.244.1.1. Its ClusterIP traffic is not masqueraded,
+   * and its direct pod-IP traffic is routed by the node just like the Service traffic.
+   */
+  addPodClient(): PodNs {
+    const ns = `${this.node}-pc`;
+    sh(["ip", "netns", "add", ns]);
+    sh(["ip", "netns", "exec", this.node, "ip", "link", "add", "vpc0", "type", "veth", "peer", "name", "eth0", "netns", ns]);
+    sh(["ip", "netns", "exec", this.node, "ip", "addr", "add", "10.244.1.1/30", "dev", "vpc0"]);
+    sh(["ip", "netns", "exec", this.node, "ip", "link", "set", "vpc0", "up"]);
+    for (const a of [["link", "set", "lo", "up"], ["addr", "add", "10.244.1.2/30", "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", "10.244.1.1"]]) {
+      sh(["ip", "netns", "exec", ns, "ip", ...a]);
+    }
+    this.clients.push(ns);
+    return { ns, ip: "10.244.1.2" };
+  }
+
   addClient(): string {
     const ns = `${this.node}-c`;
     sh(["ip", "netns", "add", ns]);
