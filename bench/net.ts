@@ -6,7 +6,8 @@
  * nginx (Debian) at 10.244.0.10, and two clients routed through the node: a "pod client" inside
  * the cluster CIDR (like a pod on another node) and an "outside client" (like a user's machine).
  * wrk (Debian) measures the same nginx each way a Service is meant to be used, against its pod IP
- * from the same client (plain routing through the node): a ClusterIP from the pod client (DNAT),
+ * from the same kind of client (plain routing through the node; each target has its own client
+ * namespace, see main()): a ClusterIP from the pod client (DNAT),
  * a NodePort from the outside client (DNAT plus masquerade); with keep-alive connections and with
  * a new connection per request (where NAT costs most). A ClusterIP from outside the cluster CIDR
  * (masqueraded too) is measured for reference. Then
@@ -79,11 +80,11 @@ type Target = "direct" | "clusterip" | "nodeport";
  * and keeps the median of each figure, so the load other processes put on a shared machine drifts
  * over all targets alike instead of landing on one of them.
  */
-async function measure(client: string, urls: Record<Target, string>, targets: Target[], close: boolean): Promise<Record<Target, WrkResult>> {
+async function measure(client: Partial<Record<Target, string>>, urls: Record<Target, string>, targets: Target[], close: boolean): Promise<Record<Target, WrkResult>> {
   const o: WrkOptions = { threads: 1, connections: CONNECTIONS, seconds: SECONDS, newConnectionPerRequest: close };
-  for (const t of targets) await runWrk(client, urls[t], { ...o, seconds: 1 }); // warm-up, not counted
+  for (const t of targets) await runWrk(client[t]!, urls[t], { ...o, seconds: 1 }); // warm-up, not counted
   const runs = new Map<Target, WrkResult[]>(targets.map((t) => [t, []]));
-  for (let r = 0; r < ROUNDS; r++) for (const t of targets) runs.get(t)!.push(await runWrk(client, urls[t], o));
+  for (let r = 0; r < ROUNDS; r++) for (const t of targets) runs.get(t)!.push(await runWrk(client[t]!, urls[t], o));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const out = {} as Record<Target, WrkResult>;
   for (const t of targets) {
@@ -104,9 +105,13 @@ async function main(): Promise<void> {
   lab = new NetnsLab().create();
   const apiUrl = await lab.relayApi(cp.apiservers[0]!.port);
   const pod = lab.addPod();
-  const client = lab.addClient();
-  const podClient = lab.addPodClient().ns;
-  for (const ns of [client, podClient]) {
+  // One client namespace (one source address) per target: conntrack keeps a TIME_WAIT entry per
+  // connection for 120 s, and a DNATed SYN whose reply tuple (pod:80 -> client:port) matches the
+  // entry of an earlier *direct* connection from the same address and port is dropped as a clash,
+  // then retried after 1 s. Shared clients made the per-request figures measure that artifact.
+  const podClients: Partial<Record<Target, string>> = { direct: lab.addPodClient(0).ns, clusterip: lab.addPodClient(1).ns };
+  const clients: Record<Target, string> = { direct: lab.addClient(0), clusterip: lab.addClient(1), nodeport: lab.addClient(2) };
+  for (const ns of [...Object.values(clients), ...Object.values(podClients)]) {
     for (const s of ["net.ipv4.tcp_tw_reuse=1", "net.ipv4.ip_local_port_range=1024 65000"]) execFileSync("ip", ["netns", "exec", ns, "sysctl", "-qw", s]);
   }
   startNginx(lab, pod, dir);
@@ -129,18 +134,18 @@ async function main(): Promise<void> {
   log(`data plane, iptables mode: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s x ${ROUNDS} rounds; ClusterIP from the pod client, NodePort from the outside client`);
   const all: Target[] = ["direct", "clusterip", "nodeport"];
   const inCluster: Target[] = ["direct", "clusterip"];
-  const podKeepAlive = await measure(podClient, urls, inCluster, false);
-  const podPerRequest = await measure(podClient, urls, inCluster, true);
-  const keepAlive = await measure(client, urls, all, false);
-  const perRequest = await measure(client, urls, all, true);
+  const podKeepAlive = await measure(podClients, urls, inCluster, false);
+  const podPerRequest = await measure(podClients, urls, inCluster, true);
+  const keepAlive = await measure(clients, urls, all, false);
+  const perRequest = await measure(clients, urls, all, true);
 
   log("data plane, userspace mode (NodePort; ClusterIPs are bound on the node's lo, not reachable from the client)");
   await proxy.stop();
   await proxy.cleanup();
   proxy.start("--proxy-mode", "userspace");
   await proxy.until((h) => h.mode === "userspace" && h.syncs > 0, 30_000, "userspace sync");
-  const userKeepAlive = await measure(client, urls, ["nodeport"], false);
-  const userPerRequest = await measure(client, urls, ["nodeport"], true);
+  const userKeepAlive = await measure(clients, urls, ["nodeport"], false);
+  const userPerRequest = await measure(clients, urls, ["nodeport"], true);
   await proxy.stop();
 
   log(`control plane: ${SERVICES} Services x ${ENDPOINTS} endpoints through the API`);
@@ -154,7 +159,7 @@ async function main(): Promise<void> {
   log(`  one endpoint change among ${SERVICES} Services: p50 ${change.p50} ms`);
 
   log(`data plane with ${SERVICES} Services in the nat table (new connection per request)`);
-  const loaded = await measure(podClient, urls, ["direct", "clusterip"], true);
+  const loaded = await measure(podClients, urls, ["direct", "clusterip"], true);
 
   log("cold start: kube-proxy started with everything already in the API and no rules in the kernel");
   await proxy.stop();

@@ -7,8 +7,8 @@
  *   node netns: kube-proxy runs here; ip_forward on; bridge kbr0 10.244.0.1/24
  *     | veth per pod, attached to kbr0
  *   pod netns i: eth0 10.244.0.(10+i)/24, default via 10.244.0.1
- *   client netns (optional, addClient): 172.31.255.2/30 via the node's 172.31.255.1, an "outside" host
- *   pod-client netns (optional, addPodClient): 10.244.1.2/30 via the node's 10.244.1.1, a pod elsewhere
+ *   client netns i (optional, addClient): 172.31.255.(4i+2)/30 via the node, an "outside" host
+ *   pod-client netns i (optional, addPodClient): 10.244.1.(4i+2)/30 via the node, a pod elsewhere
  *
  * The apiserver stays on loopback: a small TCP relay on 10.213.N.1 carries the node's API traffic.
  */
@@ -94,36 +94,31 @@ export class NetnsLab {
     return pod;
   }
 
-  /** Adds a client namespace routed through the node, like a host outside the cluster; returns its name. */
   /**
-   * A client inside the cluster CIDR but not on the node's bridge, like a pod on another node:
-   * 10.244.1.2/30 routed through the node's 10.244.1.1. Its ClusterIP traffic is not masqueraded,
-   * and its direct pod-IP traffic is routed by the node just like the Service traffic.
+   * Client `i` inside the cluster CIDR but not on the node's bridge, like a pod on another node:
+   * 10.244.1.(4i+2)/30 routed through the node's 10.244.1.(4i+1). Its ClusterIP traffic is not
+   * masqueraded, and its direct pod-IP traffic is routed by the node just like the Service traffic.
    */
-  addPodClient(): PodNs {
-    const ns = `${this.node}-pc`;
-    sh(["ip", "netns", "add", ns]);
-    sh(["ip", "netns", "exec", this.node, "ip", "link", "add", "vpc0", "type", "veth", "peer", "name", "eth0", "netns", ns]);
-    sh(["ip", "netns", "exec", this.node, "ip", "addr", "add", "10.244.1.1/30", "dev", "vpc0"]);
-    sh(["ip", "netns", "exec", this.node, "ip", "link", "set", "vpc0", "up"]);
-    for (const a of [["link", "set", "lo", "up"], ["addr", "add", "10.244.1.2/30", "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", "10.244.1.1"]]) {
-      sh(["ip", "netns", "exec", ns, "ip", ...a]);
-    }
-    this.clients.push(ns);
-    return { ns, ip: "10.244.1.2" };
+  addPodClient(i = 0): PodNs {
+    return this.addRoutedClient(`${this.node}-pc${i}`, `vpc${i}`, "10.244.1", i);
   }
 
-  addClient(): string {
-    const ns = `${this.node}-c`;
+  /** Client `i` outside the cluster: 172.31.255.(4i+2)/30 via the node's 172.31.255.(4i+1). */
+  addClient(i = 0): string {
+    return this.addRoutedClient(`${this.node}-c${i}`, `vc${i}`, "172.31.255", i).ns;
+  }
+
+  private addRoutedClient(ns: string, veth: string, prefix: string, i: number): PodNs {
+    const [gw, ip] = [`${prefix}.${4 * i + 1}`, `${prefix}.${4 * i + 2}`];
     sh(["ip", "netns", "add", ns]);
-    sh(["ip", "netns", "exec", this.node, "ip", "link", "add", "vc0", "type", "veth", "peer", "name", "eth0", "netns", ns]);
-    sh(["ip", "netns", "exec", this.node, "ip", "addr", "add", "172.31.255.1/30", "dev", "vc0"]);
-    sh(["ip", "netns", "exec", this.node, "ip", "link", "set", "vc0", "up"]);
-    for (const a of [["link", "set", "lo", "up"], ["addr", "add", "172.31.255.2/30", "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", "172.31.255.1"]]) {
+    sh(["ip", "netns", "exec", this.node, "ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+    sh(["ip", "netns", "exec", this.node, "ip", "addr", "add", `${gw}/30`, "dev", veth]);
+    sh(["ip", "netns", "exec", this.node, "ip", "link", "set", veth, "up"]);
+    for (const a of [["link", "set", "lo", "up"], ["addr", "add", `${ip}/30`, "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", gw]]) {
       sh(["ip", "netns", "exec", ns, "ip", ...a]);
     }
     this.clients.push(ns);
-    return ns;
+    return { ns, ip };
   }
 
   /** Relays host:port on the host side of the uplink to 127.0.0.1:port (the apiserver); returns the node's URL for it. */
