@@ -63,7 +63,9 @@ function startDaemon(main: string, args: string[]): Daemon {
   // daemon_node_flags);
   // KATES_BENCH_DAEMON_NODE_OPTIONS overrides that for memory experiments.
   // (passed as arguments: NODE_OPTIONS refuses some V8 flags, such as --lite-mode).
-  const byDaemon = main.includes("kubelet") ? "--max-semi-space-size=1 --lite-mode" : "--max-semi-space-size=1";
+  const byDaemon = main.includes("kubelet")
+    ? "--max-semi-space-size=1 --lite-mode"
+    : main.includes("runtime-shim") ? "--max-semi-space-size=1 --no-opt --optimize-for-size" : "--max-semi-space-size=1";
   const nodeFlags = (process.env.KATES_BENCH_DAEMON_NODE_OPTIONS ?? byDaemon).split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, main, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   trackChild(child);

@@ -187,7 +187,7 @@ export async function startMultiHostCluster(opts: MultiHostClusterOptions): Prom
       started.map(async (host) => {
         const node = ["node", "--max-semi-space-size=1"];
         await host.startComponent("runtime-shim", [
-          ...node, hostDist("runtime-shim"), `--listen=unix://${SHIM_SOCKET}`, `--shim-id=${host.name}`,
+          ...node, "--no-opt", "--optimize-for-size", hostDist("runtime-shim"), `--listen=unix://${SHIM_SOCKET}`, `--shim-id=${host.name}`,
           "--state-dir=/var/lib/kates/runtime-shim", "--sandbox-pool-size=1", ...(opts.shimArgs ?? []),
         ]);
         const prePull = (opts.prePull ?? ["pause:3.9"]).map((img) => `docker pull -q 127.0.0.1:5000/library/${img} >/dev/null`);
