@@ -6,3 +6,4 @@
 export * from "./logger.js";
 export * from "./health-server.js";
 export * from "./daemon.js";
+export * from "./exec.js";
