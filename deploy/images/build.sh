@@ -23,19 +23,6 @@ RECIPE="$(cat "$HERE"/build.sh "$HERE"/pause.c | sha256sum | cut -c1-16)"
 
 apt_install busybox-static debootstrap gcc libc6-dev
 
-# mirror prints the Debian mirror this machine's apt uses (never hard-coded in the repo).
-mirror() {
-  local uri=""
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    uri="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)"
-  fi
-  if [[ -z "$uri" && -f /etc/apt/sources.list ]]; then
-    uri="$(awk '$1 == "deb" && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list)"
-  fi
-  [[ -n "$uri" ]] || die "cannot find a Debian mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
-  echo "$uri"
-}
-
 # registry_tags prints every library/NAME:TAG the local registry holds, one per line (one
 # node process: starting node per tag costs seconds on a busy 2-core machine).
 registry_tags() {
@@ -137,7 +124,7 @@ servers_rootfs() {
   local tar="$CACHE/servers-$key.tar"
   if [[ ! -f "$tar" ]]; then
     local dir="$WORK/servers" m
-    m="$(mirror)"
+    m="$(debian_mirror)"
     log "debootstrap $suite with $pkgs (about 30-60s; cached as $tar)"
     debootstrap --variant=minbase --include="$pkgs" "$suite" "$dir" "$m" >"$WORK/debootstrap.log" 2>&1 \
       || { tail -20 "$WORK/debootstrap.log" >&2; die "debootstrap failed"; }
