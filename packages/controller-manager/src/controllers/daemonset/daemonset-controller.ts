@@ -14,8 +14,9 @@
 import type { DaemonSet, Node, Pod } from "@kates/api";
 import { realClock, splitKey, WorkQueue, type Clock, type Lister, type Logger } from "@kates/client";
 import type { ControllerContext, ControllerDescriptor } from "../../controller-context.js";
+import { CountingExpectations } from "../shared/expectations.js";
 import {
-  Expectations, isControlledBy, isPodAvailable, isPodReady, newControllerRef, ownerKey, R, restObjectClient, runQueue, sameJson,
+  isControlledBy, isPodAvailable, isPodReady, newControllerRef, ownerKey, R, restObjectClient, runQueue, sameJson,
   templateHash, type ObjectClient, type Recorder,
 } from "../job/workload-utils.js";
 import { daemonPodNode, daemonPodSpec, nodeShouldRunDaemonPod, resolveMaxUnavailable } from "./daemonset-utils.js";
@@ -35,13 +36,13 @@ export interface DaemonSetControllerDeps {
 
 export class DaemonSetController {
   readonly queue: WorkQueue<string>;
-  readonly expectations: Expectations;
+  readonly expectations: CountingExpectations;
   private readonly clock: Clock;
 
   constructor(private readonly d: DaemonSetControllerDeps) {
     this.clock = d.clock ?? realClock;
     this.queue = new WorkQueue<string>({ clock: this.clock });
-    this.expectations = new Expectations(() => this.clock.now());
+    this.expectations = new CountingExpectations(() => this.clock.now());
   }
 
   enqueue(ds: DaemonSet): void {

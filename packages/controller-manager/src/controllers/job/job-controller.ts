@@ -16,8 +16,9 @@ import type { ControllerContext, ControllerDescriptor } from "../../controller-c
 import {
   backoffDelay, backoffFromEnv, countPods, DEFAULT_BACKOFF, finishedCondition, isComplete, setCondition, wantedActive,
 } from "./job-utils.js";
+import { CountingExpectations } from "../shared/expectations.js";
 import {
-  Expectations, isControlledBy, isPodReady, newControllerRef, ownerKey, R, rfc3339, sameJson,
+  isControlledBy, isPodReady, newControllerRef, ownerKey, R, rfc3339, sameJson,
   restObjectClient, runQueue, type ObjectClient, type Recorder,
 } from "./workload-utils.js";
 
@@ -37,14 +38,14 @@ const MAX_BURST = 500;
 
 export class JobController {
   readonly queue: WorkQueue<string>;
-  readonly expectations: Expectations;
+  readonly expectations: CountingExpectations;
   private readonly clock: Clock;
   private readonly backoff: { baseMs: number; maxMs: number };
 
   constructor(private readonly d: JobControllerDeps) {
     this.clock = d.clock ?? realClock;
     this.queue = new WorkQueue<string>({ clock: this.clock });
-    this.expectations = new Expectations(() => this.clock.now());
+    this.expectations = new CountingExpectations(() => this.clock.now());
     this.backoff = d.backoff ?? DEFAULT_BACKOFF;
   }
 

@@ -1,8 +1,8 @@
 /** Test doubles for the workload controllers' unit tests: a recording client and recorder. */
 import type { KObject, ResourceInfo } from "@kates/api";
 import { NotFoundError } from "@kates/api";
-import { Indexer, type DeleteCallOptions, type EventType } from "@kates/client";
-import type { ObjectClient, Recorder } from "./workload-utils.js";
+import { Indexer, type DeleteCallOptions } from "@kates/client";
+import type { ObjectClient } from "./workload-utils.js";
 
 export interface Action {
   verb: "create" | "update" | "updateStatus" | "delete";
@@ -54,13 +54,8 @@ export class FakeObjectClient implements ObjectClient {
   }
 }
 
-/** Collects events as "Type Reason message". */
-export class FakeRecorder implements Recorder {
-  readonly events: string[] = [];
-  event(_obj: KObject, type: EventType, reason: string, message: string): void {
-    this.events.push(`${type} ${reason} ${message}`);
-  }
-}
+// The recording EventSink is shared/'s: Recorder is an alias of EventSink.
+export { FakeRecorder } from "../shared/fake-client.js";
 
 /** An informer-like cache pre-filled with objects. */
 export function store<T extends KObject>(...objs: T[]): Indexer<T> {

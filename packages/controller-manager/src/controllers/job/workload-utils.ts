@@ -1,15 +1,18 @@
 /**
  * Helpers shared by the Job, CronJob, DaemonSet, StatefulSet and volume controllers: a thin
  * write interface (so unit tests can record actions instead of talking HTTP), controller
- * owner references, pod state predicates, template hashing and creation expectations.
+ * owner references, pod state predicates, template hashing and the queue runner.
  *
- * Owner references and pod state are re-exported from controllers/shared/; what is left here
- * (the write seam, template hashing, expectations, the queue runner) still duplicates parts of
- * shared/ (ControllerExpectations, computeHash, workload-client) and should move there next.
+ * Owner references, pod state, canonical JSON and the event sink come from controllers/shared/
+ * (expectations too: these controllers use its CountingExpectations). The write seam stays
+ * here: shared/'s ObjectClient is per resource and namespace, this one takes the resource per
+ * call, and porting five controllers and their tests between the two is not a mechanical move.
  */
 import { createHash } from "node:crypto";
-import { findResource, isConflict, type KObject, type OwnerReference, type Pod, type PodTemplateSpec, type ResourceInfo } from "@kates/api";
-import { runWorkers, waitForCacheSync, type DeleteCallOptions, type EventType, type Logger, type RestClient, type WorkQueue } from "@kates/client";
+import { findResource, isConflict, type KObject, type Pod, type PodTemplateSpec, type ResourceInfo } from "@kates/api";
+import { runWorkers, waitForCacheSync, type DeleteCallOptions, type Logger, type RestClient, type WorkQueue } from "@kates/client";
+import { canonicalJson } from "../shared/hash.js";
+import type { EventSink } from "../shared/workload-client.js";
 
 /** The resources these controllers read and write. */
 export const R = {
@@ -32,9 +35,7 @@ export interface ObjectClient {
 }
 
 /** Where controllers send events (EventRecorder satisfies it). */
-export interface Recorder {
-  event(obj: KObject, type: EventType, reason: string, message: string): void;
-}
+export type Recorder = EventSink;
 
 /** An ObjectClient over the real REST client. */
 export function restObjectClient(rest: RestClient): ObjectClient {
@@ -67,63 +68,23 @@ export function isPodAvailable(p: Pod, minReadySeconds: number | undefined, now:
   return sharedIsPodAvailable(p, minReadySeconds ?? 0, now);
 }
 
-/** A stable short hash of a pod template, the value of `controller-revision-hash` style labels. */
+/**
+ * A stable short hash of a pod template, the value of `controller-revision-hash` style labels.
+ * It is deliberately not shared/'s computeHash (FNV-32a, safe alphabet): DaemonSet pods carry
+ * this value as their revision label and StatefulSet revisions are named after it, so another
+ * function would make every existing pod look outdated and roll all of them on upgrade.
+ */
 export function templateHash(template: PodTemplateSpec | undefined): string {
-  const h = createHash("sha256").update(stableJson(template ?? {})).digest("hex");
+  const h = createHash("sha256").update(canonicalJson(template ?? {})).digest("hex");
   // Lower-case hex letters and digits are valid in label values and names.
   return h.slice(0, 10);
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v);
 }
 
 /** RFC 3339 with second precision, as Kubernetes writes times. */
 export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-/** True if two values serialize identically (status change detection). */
-export const sameJson = (a: unknown, b: unknown): boolean => stableJson(a) === stableJson(b);
-
-/**
- * Creations and deletions a controller has made but its informer has not yet shown
- * (client-go's ControllerExpectations): while any are outstanding, a sync must not create or
- * delete more, or a lagging cache would make it overshoot. Entries expire after `ttlMs` so a
- * lost watch event cannot wedge a controller.
- */
-export class Expectations {
-  private readonly pending = new Map<string, { add: number; del: number; at: number }>();
-
-  constructor(private readonly now: () => number = Date.now, private readonly ttlMs = 5 * 60_000) {}
-
-  expect(key: string, add: number, del: number): void {
-    this.pending.set(key, { add, del, at: this.now() });
-  }
-
-  /** Undoes one expected creation that failed, or records one observed. */
-  creationObserved(key: string): void {
-    const e = this.pending.get(key);
-    if (e && e.add > 0) e.add--;
-  }
-
-  deletionObserved(key: string): void {
-    const e = this.pending.get(key);
-    if (e && e.del > 0) e.del--;
-  }
-
-  satisfied(key: string): boolean {
-    const e = this.pending.get(key);
-    return !e || (e.add <= 0 && e.del <= 0) || this.now() - e.at > this.ttlMs;
-  }
-
-  forget(key: string): void {
-    this.pending.delete(key);
-  }
-}
+/** True if two values serialize identically, ignoring key order (status change detection). */
+export const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
 /** Waits for every informer, then runs the queue's workers until `signal` aborts. */
 export async function runQueue(

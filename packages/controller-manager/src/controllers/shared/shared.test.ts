@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ControllerExpectations } from "./expectations.js";
+import { ControllerExpectations, CountingExpectations } from "./expectations.js";
 import { canonicalJson, computeHash, fnv32a, safeEncode } from "./hash.js";
 import { slowStartBatch } from "./controller-utils.js";
 
@@ -32,6 +32,27 @@ describe("ControllerExpectations", () => {
     e.deletionObserved("k", "ns/a");
     e.deletionObserved("k", "ns/a");
     expect(e.satisfied("k")).toBe(false);
+    now += 6 * 60 * 1000;
+    expect(e.satisfied("k")).toBe(true);
+  });
+});
+
+describe("CountingExpectations", () => {
+  it("counts creations and deletions down together, and trusts the cache once the record expires", () => {
+    let now = 0;
+    const e = new CountingExpectations(() => now);
+    expect(e.satisfied("k")).toBe(true);
+    e.expect("k", 1, 2);
+    e.creationObserved("k");
+    e.deletionObserved("k");
+    expect(e.satisfied("k")).toBe(false);
+    e.deletionObserved("k");
+    expect(e.satisfied("k")).toBe(true);
+    e.expect("k", 0, 1);
+    expect(e.satisfied("k")).toBe(false);
+    e.forget("k");
+    expect(e.satisfied("k")).toBe(true);
+    e.expect("k", 3, 0);
     now += 6 * 60 * 1000;
     expect(e.satisfied("k")).toBe(true);
   });

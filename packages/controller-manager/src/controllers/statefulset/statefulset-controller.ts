@@ -17,8 +17,9 @@ import type { PersistentVolumeClaim, Pod, StatefulSet } from "@kates/api";
 import { isAlreadyExists, isNotFound } from "@kates/api";
 import { realClock, splitKey, WorkQueue, type Clock, type Lister, type Logger } from "@kates/client";
 import type { ControllerContext, ControllerDescriptor } from "../../controller-context.js";
+import { CountingExpectations } from "../shared/expectations.js";
 import {
-  Expectations, isControlledBy, isPodAvailable, isPodReady, ownerKey, R, restObjectClient, runQueue, sameJson, type ObjectClient, type Recorder,
+  isControlledBy, isPodAvailable, isPodReady, ownerKey, R, restObjectClient, runQueue, sameJson, type ObjectClient, type Recorder,
 } from "../job/workload-utils.js";
 import { claimsFor, newStatefulPod, podOrdinal, REVISION_LABEL, revisionOf } from "./statefulset-utils.js";
 
@@ -37,13 +38,13 @@ const terminal = (p: Pod): boolean => p.status?.phase === "Failed" || p.status?.
 
 export class StatefulSetController {
   readonly queue: WorkQueue<string>;
-  readonly expectations: Expectations;
+  readonly expectations: CountingExpectations;
   private readonly clock: Clock;
 
   constructor(private readonly d: StatefulSetControllerDeps) {
     this.clock = d.clock ?? realClock;
     this.queue = new WorkQueue<string>({ clock: this.clock });
-    this.expectations = new Expectations(() => this.clock.now());
+    this.expectations = new CountingExpectations(() => this.clock.now());
   }
 
   enqueue(sts: StatefulSet): void {
