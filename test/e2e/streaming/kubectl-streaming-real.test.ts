@@ -79,6 +79,22 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 60_000);
 
+/** `kubectl port-forward TARGET LOCAL:port` must reach the pod's nginx on 80; failures carry kubectl's output. */
+async function expectNginxThroughPortForward(target: string, port: number): Promise<void> {
+  const local = await freePort();
+  const pf = startKubectl(["port-forward", target, `${local}:${port}`], { server: cp.url, timeoutMs: 60_000 });
+  try {
+    await pf.waitForOutput(`Forwarding from 127.0.0.1:${local} -> 80`, 15_000);
+    const res = await fetch(`http://127.0.0.1:${local}/`, { headers: { Connection: "close" } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("nginx");
+  } catch (err) {
+    const out = await pf.stop();
+    throw new Error(`${(err as Error).message}\n${out.stdout}\n${out.stderr}`, { cause: err });
+  }
+  await pf.stop();
+}
+
 describe("kubectl against real containers", () => {
   it("logs, --tail and -f", async () => {
     const all = ok(await k(["logs", "real"]));
@@ -100,18 +116,7 @@ describe("kubectl against real containers", () => {
   });
 
   it("port-forward to nginx", async () => {
-    const local = await freePort();
-    const pf = startKubectl(["port-forward", "pod/real", `${local}:80`], { server: cp.url, timeoutMs: 60_000 });
-    try {
-      await pf.waitForOutput(`Forwarding from 127.0.0.1:${local} -> 80`, 15_000);
-      const res = await fetch(`http://127.0.0.1:${local}/`, { headers: { Connection: "close" } });
-      expect(res.status).toBe(200);
-      expect(await res.text()).toContain("nginx");
-    } catch (err) {
-      const out = await pf.stop();
-      throw new Error(`${(err as Error).message}\n${out.stdout}\n${out.stderr}`, { cause: err });
-    }
-    await pf.stop();
+    await expectNginxThroughPortForward("pod/real", 80);
   });
 
   it("port-forward to a Service picks a ready pod behind it and its target port", async () => {
@@ -120,17 +125,6 @@ describe("kubectl against real containers", () => {
       spec: { selector: { app: "real" }, ports: [{ name: "http", port: 8080, targetPort: 80 }] },
     };
     ok(await k(["apply", "-f", "-"], JSON.stringify(svc)));
-    const local = await freePort();
-    const pf = startKubectl(["port-forward", "svc/real-web", `${local}:8080`], { server: cp.url, timeoutMs: 60_000 });
-    try {
-      await pf.waitForOutput(`Forwarding from 127.0.0.1:${local} -> 80`, 15_000);
-      const res = await fetch(`http://127.0.0.1:${local}/`, { headers: { Connection: "close" } });
-      expect(res.status).toBe(200);
-      expect(await res.text()).toContain("nginx");
-    } catch (err) {
-      const out = await pf.stop();
-      throw new Error(`${(err as Error).message}\n${out.stdout}\n${out.stderr}`, { cause: err });
-    }
-    await pf.stop();
+    await expectNginxThroughPortForward("svc/real-web", 8080);
   });
 });
