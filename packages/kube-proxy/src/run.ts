@@ -48,7 +48,7 @@ async function chooseProxier(opts: RunOptions, log: Logger): Promise<Proxier> {
     log.warn({ reason: problem }, "iptables is not usable here, falling back to the userspace proxy");
     return userspace();
   }
-  return new IptablesProxier(iptables, { clusterCIDR: opts.clusterCIDR, masqueradeAll: opts.masqueradeAll }, log, opts.cmdPrefix);
+  return new IptablesProxier(iptables, { clusterCIDR: opts.clusterCIDR, masqueradeAll: opts.masqueradeAll, nodeName: opts.nodeName }, log, opts.cmdPrefix);
 }
 
 /** /healthz body, shaped like Kubernetes' kube-proxy one plus our counters. */

@@ -58,6 +58,14 @@ describe("servicePorts", () => {
     expect(lb.key).toBe("default/web:");
   });
 
+  it("marks externalTrafficPolicy Local only on NodePort and LoadBalancer Services", () => {
+    const ports = [{ port: 80, nodePort: 30080 }];
+    expect(servicePorts(svc({ type: "NodePort", clusterIP: "10.96.0.1", externalTrafficPolicy: "Local", ports }), [])[0]!.externalPolicyLocal).toBe(true);
+    expect(servicePorts(svc({ type: "LoadBalancer", clusterIP: "10.96.0.1", externalTrafficPolicy: "Local", ports }), [])[0]!.externalPolicyLocal).toBe(true);
+    expect(servicePorts(svc({ type: "NodePort", clusterIP: "10.96.0.1", externalTrafficPolicy: "Cluster", ports }), [])[0]).not.toHaveProperty("externalPolicyLocal");
+    expect(servicePorts(svc({ type: "ClusterIP", clusterIP: "10.96.0.1", externalTrafficPolicy: "Local", ports }), [])[0]).not.toHaveProperty("externalPolicyLocal");
+  });
+
   it("skips headless and ExternalName Services", () => {
     expect(servicePorts(svc({ clusterIP: "None", ports: [{ port: 80 }] }), [])).toEqual([]);
     expect(servicePorts(svc({ type: "ExternalName", externalName: "example.org", ports: [{ port: 80 }] }), [])).toEqual([]);

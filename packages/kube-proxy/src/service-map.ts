@@ -75,6 +75,7 @@ export function servicePorts(svc: Service, slices: EndpointSlice[]): ServicePort
     clusterIP: spec.clusterIP!,
     port: p.port,
     ...(external && p.nodePort && { nodePort: p.nodePort }),
+    ...(external && spec.externalTrafficPolicy === "Local" && { externalPolicyLocal: true as const }),
     loadBalancerIPs: lbIPs,
     loadBalancerSourceRanges: lbIPs.length ? (spec.loadBalancerSourceRanges ?? []) : [],
     externalIPs: spec.externalIPs ?? [],

@@ -28,6 +28,11 @@ export interface ServicePortInfo {
   /** spec.loadBalancerSourceRanges: when set, only these sources may use the LoadBalancer IPs. */
   loadBalancerSourceRanges: string[];
   externalIPs: string[];
+  /**
+   * externalTrafficPolicy Local (NodePort/LoadBalancer only): traffic from outside the cluster goes
+   * to this node's endpoints only, unmasqueraded; absent for Cluster.
+   */
+  externalPolicyLocal?: true;
   /** sessionAffinity ClientIP: stickiness timeout in seconds; undefined for None. */
   affinitySeconds?: number;
   /** Backends traffic goes to, sorted by ip then port (ready ones, or terminating-but-serving as a fallback). */

@@ -53,11 +53,11 @@ async function createService(name: string, spec: Service["spec"]): Promise<Servi
   return services().create({ apiVersion: "v1", kind: "Service", metadata: { name }, spec });
 }
 
-async function setEndpoints(service: string, ips: string[], port = 8080): Promise<void> {
+async function setEndpoints(service: string, ips: string[], port = 8080, nodeName?: string): Promise<void> {
   const body: EndpointSlice = {
     apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice",
     metadata: { name: `${service}-x`, labels: { "kubernetes.io/service-name": service } },
-    addressType: "IPv4", endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })), ports: [{ name: "http", port, protocol: "TCP" }],
+    addressType: "IPv4", endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true }, ...(nodeName && { nodeName }) })), ports: [{ name: "http", port, protocol: "TCP" }],
   };
   try {
     const cur = await slices().get(`${service}-x`);
@@ -160,6 +160,34 @@ describe("kube-proxy in iptables mode", () => {
     await until(async () => (await healthz()).lastSyncedEndpoints === base + 4, 10_000, "sticky service");
     const seen = await spread(`http://${sticky.spec!.clusterIP}/`, 12);
     expect(Object.values(seen)).toEqual([12]);
+  });
+
+  it("externalTrafficPolicy Local: the NodePort keeps the client's address and answers only with a local endpoint", async () => {
+    const pod = lab.pods[0]!;
+    // Connection: close, so every request is a new connection that meets the current rules (an established one keeps its DNAT).
+    const server = `require("node:http").createServer((q, s) => s.writeHead(200, { connection: "close" }).end(q.socket.remoteAddress + "\\n")).listen(8081, "0.0.0.0")`;
+    const echo = lab.spawnIn(pod.ns, [process.execPath, "-e", server]);
+    const local = await createService("local", { type: "NodePort", externalTrafficPolicy: "Local", selector: { app: "local" }, ports: [{ name: "http", port: 80, targetPort: 8081, protocol: "TCP" }] });
+    const url = `http://${lab.nodeIP}:${local.spec!.ports![0]!.nodePort}/`;
+    try {
+      await setEndpoints("local", [pod.ip], 8081, NODE);
+      await until(async () => (await healthz()).lastSyncedEndpoints === base + 5, 10_000, "local service");
+      // From the host, another machine to the node: the pod sees the host's address, not a masqueraded one.
+      const from = await until(async () => (await fetch(url, { signal: AbortSignal.timeout(2000) })).text(), 10_000, "echo pod via the NodePort");
+      expect(from.trim()).toBe(lab.hostIP);
+
+      // The only endpoint on another node: outside traffic is dropped, the node's own still gets through.
+      await setEndpoints("local", [pod.ip], 8081, "some-other-node");
+      await until(() => lab.iptablesSave().includes(`"default/local:http has no local endpoints" -j DROP`) || undefined, 10_000, "no-local-endpoints rules");
+      await expect(fetch(url, { signal: AbortSignal.timeout(1500) })).rejects.toThrow();
+      expect((await lab.get(url)).code).toBe(0);
+    } finally {
+      // Later tests count endpoints: leave the cluster as this test found it.
+      await services().delete("local");
+      await slices().delete("local-x").catch(() => undefined);
+      await echo.stop();
+      await until(async () => (await healthz()).lastSyncedEndpoints === base + 4, 10_000, "local service removed");
+    }
   });
 
   it("puts back rules someone removed, at the next resync", async () => {

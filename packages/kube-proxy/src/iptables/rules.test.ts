@@ -63,6 +63,41 @@ describe("renderRules", () => {
     expect(t.get(extChain(sp))!.map((r) => r.split(" -j ")[1])).toEqual(["KATES-MARK-MASQ", svcChain(sp)]);
   });
 
+  it("with externalTrafficPolicy Local, sends outside traffic to this node's endpoints only, unmasqueraded", () => {
+    const eps = [{ ip: "10.244.1.2", port: 8080, nodeName: "n1" }, { ip: "10.244.1.3", port: 8080, nodeName: "n1" }, { ip: "10.244.2.4", port: 8080, nodeName: "n2" }];
+    const sp = port({ nodePort: 30080, externalIPs: ["172.30.0.5"], externalPolicyLocal: true, endpoints: eps });
+    const r = renderRules([sp], { ...OPTS, nodeName: "n1" });
+    const ext = r.nat.get(extChain(sp))!;
+    // Pods and local sources first, like ClusterIP traffic; only local ones are masqueraded.
+    expect(ext.slice(0, 3).map((x) => x.split(" -m comment")[0])).toEqual([`-A ${extChain(sp)} -s 10.244.0.0/16`, `-A ${extChain(sp)} -m addrtype --src-type LOCAL`, `-A ${extChain(sp)} -m addrtype --src-type LOCAL`]);
+    expect(ext.slice(0, 3).map((x) => x.split(" -j ")[1])).toEqual([svcChain(sp), "KATES-MARK-MASQ", svcChain(sp)]);
+    const dnats = ext.filter((x) => x.includes("DNAT"));
+    expect(dnats.map((x) => x.split("--to-destination ")[1])).toEqual(["10.244.1.2:8080", "10.244.1.3:8080"]);
+    expect(dnats[0]).toContain("--probability 0.5000000000");
+    expect(ext.slice(3).filter((x) => x.endsWith("-j KATES-MARK-MASQ")).every((x) => x.includes("hairpin"))).toBe(true);
+    // The ClusterIP still balances over every endpoint.
+    expect(r.nat.get(svcChain(sp))!.filter((x) => x.includes("DNAT"))).toHaveLength(3);
+    expect(r.filter.get("KATES-EXTERNAL-SERVICES")).toEqual([]);
+  });
+
+  it("with externalTrafficPolicy Local and no local endpoint, DNATs only inside traffic and drops the rest in filter", () => {
+    const sp = port({ nodePort: 30080, loadBalancerIPs: ["192.168.50.10"], externalPolicyLocal: true, endpoints: [{ ip: "10.244.2.4", port: 8080, nodeName: "n2" }] });
+    const r = renderRules([sp], { ...OPTS, nodeName: "n1" });
+    expect(r.nat.get(extChain(sp))!.map((x) => x.split(" -j ")[1])).toEqual([svcChain(sp), "KATES-MARK-MASQ", svcChain(sp)]);
+    const drops = r.filter.get("KATES-EXTERNAL-SERVICES")!;
+    expect(drops).toEqual([
+      `-A KATES-EXTERNAL-SERVICES -d 192.168.50.10/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web:http has no local endpoints" -j DROP`,
+      `-A KATES-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30080 -m comment --comment "default/web:http has no local endpoints" -j DROP`,
+    ]);
+    // Endpoints without a nodeName are never local; no endpoints at all still REJECTs.
+    const unnamed = port({ nodePort: 30080, externalPolicyLocal: true, endpoints: [{ ip: "10.244.1.2", port: 8080 }] });
+    expect(renderRules([unnamed], { ...OPTS }).filter.get("KATES-EXTERNAL-SERVICES")).toHaveLength(1);
+    const none = renderRules([port({ nodePort: 30080, externalPolicyLocal: true, endpoints: [] })], { ...OPTS, nodeName: "n1" });
+    expect(none.filter.get("KATES-EXTERNAL-SERVICES")![0]).toMatch(/has no endpoints" -j REJECT/);
+    // Without a cluster CIDR only node-local sources are treated as inside.
+    expect(renderRules([sp], { clusterCIDR: "", masqueradeAll: false, nodeName: "n1" }).nat.get(extChain(sp))).toHaveLength(2);
+  });
+
   it("masquerades what KATES-MARK-MASQ marked, and only that", () => {
     const t = nat([]);
     expect(t.get("KATES-MARK-MASQ")).toEqual(["-A KATES-MARK-MASQ -j MARK --or-mark 0x4000"]);

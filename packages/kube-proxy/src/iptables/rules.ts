@@ -7,12 +7,16 @@
  *                                       -> (LoadBalancer IP)  KATES-FW-x -> KATES-EXT-x -> KATES-SVC-x
  *                                       -> (external IP)      KATES-EXT-x
  *                                       -> (last rule, local destination) KATES-NODEPORTS -> KATES-EXT-x
+ * With externalTrafficPolicy Local, KATES-EXT-x sends pod and node-local sources to KATES-SVC-x
+ * (like ClusterIP traffic) and balances everything else over this node's endpoints without
+ * masquerading, so they see the client's address; with no local endpoint it DNATs nothing and the
+ * filter table DROPs the packet ("has no local endpoints").
  *   POSTROUTING -> KATES-POSTROUTING: MASQUERADE what KATES-MARK-MASQ marked.
  * Without endpoints there is no DNAT and the filter table REJECTs instead (KATES-SERVICES for the
  * ClusterIP, KATES-EXTERNAL-SERVICES for NodePorts and external addresses).
  */
 import { createHash } from "node:crypto";
-import type { ServicePortInfo } from "../types.js";
+import type { EndpointInfo, ServicePortInfo } from "../types.js";
 import {
   EXTERNAL_SERVICES, FIREWALL, FORWARD, MARK_MASQ, MASQ_MARK, NODEPORTS, POSTROUTING, SERVICES,
   extChain, fwChain, sepName, svcChain,
@@ -35,6 +39,8 @@ export interface RenderOptions {
   clusterCIDR: string;
   /** --masquerade-all: masquerade all ClusterIP traffic. */
   masqueradeAll: boolean;
+  /** This node's name: endpoints whose nodeName equals it are the local ones (externalTrafficPolicy Local). */
+  nodeName?: string;
 }
 
 /** A jump from a built-in chain to ours, inserted at position 1 when missing. */
@@ -177,7 +183,20 @@ function renderServicePort(nat: TableRules, filter: TableRules, sp: ServicePortI
     }
   }
   if (sp.nodePort !== undefined) add(nat, NODEPORTS, `-p ${p} -m ${p} --dport ${sp.nodePort} ${cmt(`${sp.key} node port`)} -j ${ext}`);
-  if (external) {
+  if (external && sp.externalPolicyLocal) {
+    // Pods and the node itself are "inside": they get every endpoint, as through the ClusterIP.
+    if (opts.clusterCIDR) add(nat, ext, `-s ${opts.clusterCIDR} ${cmt(`pod traffic for ${sp.key} external destinations`)} -j ${svc}`);
+    add(nat, ext, `-m addrtype --src-type LOCAL ${cmt(`masquerade LOCAL traffic for ${sp.key} external destinations`)} -j ${MARK_MASQ}`);
+    add(nat, ext, `-m addrtype --src-type LOCAL ${cmt(`route LOCAL traffic for ${sp.key} external destinations`)} -j ${svc}`);
+    const local = sp.endpoints.filter((ep) => ep.nodeName !== undefined && ep.nodeName === opts.nodeName);
+    if (local.length) balance(nat, ext, sp, local);
+    else {
+      // Not DNATed above, so the packet still carries the Service address: drop it before it is delivered or forwarded.
+      const drop = `${cmt(`${sp.key} has no local endpoints`)} -j DROP`;
+      for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) add(filter, EXTERNAL_SERVICES, `${match(ip, sp.port)} ${drop}`);
+      if (sp.nodePort !== undefined) add(filter, EXTERNAL_SERVICES, `-m addrtype --dst-type LOCAL -p ${p} -m ${p} --dport ${sp.nodePort} ${drop}`);
+    }
+  } else if (external) {
     add(nat, ext, `${cmt(`masquerade traffic for ${sp.key} external destinations`)} -j ${MARK_MASQ}`);
     add(nat, ext, `-j ${svc}`);
   }
@@ -186,18 +205,26 @@ function renderServicePort(nat: TableRules, filter: TableRules, sp: ServicePortI
   if (opts.masqueradeAll) add(nat, svc, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${MARK_MASQ}`);
   else if (opts.clusterCIDR) add(nat, svc, `! -s ${opts.clusterCIDR} ${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${MARK_MASQ}`);
 
-  // No per-endpoint (KUBE-SEP-style) chains: with the nft backend, iptables-restore time grows with
-  // the number of chains far more than with rules (1,000 Services x 10 endpoints: about 7x faster
-  // flat, measured here), so hairpin marks and DNATs sit directly in the service chain.
-  const seps = sp.endpoints.map((ep) => ({ ep, name: sepName(sp, ep), id: `${ep.ip}:${ep.port}` }));
+  balance(nat, svc, sp, sp.endpoints);
+}
+
+/**
+ * Hairpin marks, ClientIP-affinity checks and one DNAT per endpoint with falling probabilities,
+ * appended to `chain`. No per-endpoint (KUBE-SEP-style) chains: with the nft backend,
+ * iptables-restore time grows with the number of chains far more than with rules (1,000 Services
+ * x 10 endpoints: about 7x faster flat, measured here).
+ */
+function balance(nat: TableRules, chain: string, sp: ServicePortInfo, endpoints: EndpointInfo[]): void {
+  const p = sp.protocol;
+  const seps = endpoints.map((ep) => ({ ep, name: sepName(sp, ep), id: `${ep.ip}:${ep.port}` }));
   for (const s of seps) {
     // Hairpin: a pod reaching itself through the Service must see the reply come from the Service.
-    add(nat, svc, `-s ${s.ep.ip}/32 ${cmt(`${sp.key} hairpin ${s.ep.ip}`)} -j ${MARK_MASQ}`);
+    add(nat, chain, `-s ${s.ep.ip}/32 ${cmt(`${sp.key} hairpin ${s.ep.ip}`)} -j ${MARK_MASQ}`);
   }
   const dnat = (s: (typeof seps)[number]) => `-m ${p} -j DNAT --to-destination ${s.id}`;
   if (sp.affinitySeconds !== undefined) {
     for (const s of seps) {
-      add(nat, svc, `-p ${p} ${cmt(`${sp.key} -> ${s.id} (affinity)`)} -m recent --name ${s.name} --mask 255.255.255.255 --rsource --rcheck --seconds ${sp.affinitySeconds} --reap ${dnat(s)}`);
+      add(nat, chain, `-p ${p} ${cmt(`${sp.key} -> ${s.id} (affinity)`)} -m recent --name ${s.name} --mask 255.255.255.255 --rsource --rcheck --seconds ${sp.affinitySeconds} --reap ${dnat(s)}`);
     }
   }
   seps.forEach((s, i) => {
@@ -205,7 +232,7 @@ function renderServicePort(nat: TableRules, filter: TableRules, sp: ServicePortI
     const stat = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : "";
     // Matches run in order and stop at the first miss, so --set only records the endpoint actually chosen.
     const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${s.name} --mask 255.255.255.255 --rsource --set` : "";
-    add(nat, svc, `-p ${p} ${cmt(`${sp.key} -> ${s.id}`)}${stat}${recent} ${dnat(s)}`);
+    add(nat, chain, `-p ${p} ${cmt(`${sp.key} -> ${s.id}`)}${stat}${recent} ${dnat(s)}`);
   });
 }
 
