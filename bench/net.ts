@@ -73,7 +73,7 @@ function need(cmd: string, pkg: string): void {
   }
 }
 
-type Target = "direct" | "clusterip" | "nodeport";
+type Target = "direct" | "clusterip" | "nodeport" | "local";
 
 /**
  * Measures each target in ROUNDS interleaved short runs (direct, ClusterIP, NodePort, direct, ...)
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   // entry of an earlier *direct* connection from the same address and port is dropped as a clash,
   // then retried after 1 s. Shared clients made the per-request figures measure that artifact.
   const podClients: Partial<Record<Target, string>> = { direct: lab.addPodClient(0).ns, clusterip: lab.addPodClient(1).ns };
-  const clients: Record<Target, string> = { direct: lab.addClient(0), clusterip: lab.addClient(1), nodeport: lab.addClient(2) };
+  const clients: Record<Target, string> = { direct: lab.addClient(0), clusterip: lab.addClient(1), nodeport: lab.addClient(2), local: lab.addClient(3) };
   for (const ns of [...Object.values(clients), ...Object.values(podClients)]) {
     for (const s of ["net.ipv4.tcp_tw_reuse=1", "net.ipv4.ip_local_port_range=1024 65000"]) execFileSync("ip", ["netns", "exec", ns, "sysctl", "-qw", s]);
   }
@@ -125,14 +125,26 @@ async function main(): Promise<void> {
     apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "web-s", labels: { "kubernetes.io/service-name": "web" } },
     addressType: "IPv4", endpoints: [{ addresses: [pod.ip], conditions: { ready: true } }], ports: [{ name: "http", port: 80, protocol: "TCP" }],
   });
-  const urls: Record<Target, string> = { direct: `http://${pod.ip}/`, clusterip: `http://${web.spec!.clusterIP}/`, nodeport: `http://${lab.nodeIP}:${web.spec!.ports![0]!.nodePort}/` };
+  // The same backend behind a NodePort with externalTrafficPolicy Local: no masquerade, so no SNAT port limit.
+  const webLocal = await rest.resource<Service>(findResource("", "v1", "services")!, "default").create({
+    apiVersion: "v1", kind: "Service", metadata: { name: "web-local" },
+    spec: { type: "NodePort", externalTrafficPolicy: "Local", ports: [{ name: "http", port: 80, targetPort: 80, protocol: "TCP" }] },
+  });
+  await rest.resource<EndpointSlice>(findResource("discovery.k8s.io", "v1", "endpointslices")!, "default").create({
+    apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "web-local-s", labels: { "kubernetes.io/service-name": "web-local" } },
+    addressType: "IPv4", endpoints: [{ addresses: [pod.ip], conditions: { ready: true }, nodeName: NODE }], ports: [{ name: "http", port: 80, protocol: "TCP" }],
+  });
+  const urls: Record<Target, string> = {
+    direct: `http://${pod.ip}/`, clusterip: `http://${web.spec!.clusterIP}/`, nodeport: `http://${lab.nodeIP}:${web.spec!.ports![0]!.nodePort}/`,
+    local: `http://${lab.nodeIP}:${webLocal.spec!.ports![0]!.nodePort}/`,
+  };
 
   const proxy = new BenchProxy(lab, apiUrl, NODE, join(REPO, "packages/kube-proxy/dist/main.js"));
   proxy.start(...PROXY_ARGS);
-  await proxy.until((h) => h.syncs > 0 && h.lastSyncedServices >= 2, 30_000, "first sync");
+  await proxy.until((h) => h.syncs > 0 && h.lastSyncedServices >= 3, 30_000, "first sync");
 
   log(`data plane, iptables mode: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s x ${ROUNDS} rounds; ClusterIP from the pod client, NodePort from the outside client`);
-  const all: Target[] = ["direct", "clusterip", "nodeport"];
+  const all: Target[] = ["direct", "clusterip", "nodeport", "local"];
   const inCluster: Target[] = ["direct", "clusterip"];
   const podKeepAlive = await measure(podClients, urls, inCluster, false);
   const podPerRequest = await measure(podClients, urls, inCluster, true);
@@ -187,6 +199,7 @@ async function main(): Promise<void> {
     { title: "iptables, new connection per request; ClusterIP from a pod, NodePort from outside", rows: [...rows("per-request", podPerRequest, podPerRequest.direct, ["clusterip"], true), ...rows("per-request", perRequest, perRequest.direct, ["nodeport"], true)] },
     { title: "iptables, ClusterIP from outside the cluster CIDR (masqueraded; reference)", rows: [...rows("keep-alive outside", keepAlive, keepAlive.direct, ["clusterip"], false), ...rows("per-request outside", perRequest, perRequest.direct, ["clusterip"], false)] },
     { title: `iptables, new connection per request from a pod, ${SERVICES} Services loaded`, rows: rows("loaded", loaded, loaded.direct, ["clusterip"], false) },
+    { title: "iptables, NodePort with externalTrafficPolicy Local from outside (not masqueraded; reference)", rows: [...rows("keep-alive", keepAlive, keepAlive.direct, ["local"], false), ...rows("per-request", perRequest, perRequest.direct, ["local"], false)] },
     { title: "userspace proxy (for reference)", rows: [...rows("keep-alive", userKeepAlive, keepAlive.direct, ["nodeport"], false), ...rows("per-request", userPerRequest, perRequest.direct, ["nodeport"], false)] },
     {
       title: `programming ${SERVICES} Services x ${ENDPOINTS} endpoints`,
@@ -210,6 +223,8 @@ async function main(): Promise<void> {
     ...w("keepalive_direct", keepAlive.direct), ...w("keepalive_clusterip", keepAlive.clusterip), ...w("keepalive_nodeport", keepAlive.nodeport),
     ...w("perrequest_direct", perRequest.direct), ...w("perrequest_clusterip", perRequest.clusterip), ...w("perrequest_nodeport", perRequest.nodeport),
     ...w("loaded_perrequest_direct", loaded.direct), ...w("loaded_perrequest_clusterip", loaded.clusterip),
+    ...w("keepalive_nodeport_local", keepAlive.local), ...w("perrequest_nodeport_local", perRequest.local),
+    keepalive_nodeport_local_ratio: round(ratio(keepAlive.local, keepAlive.direct)), perrequest_nodeport_local_ratio: round(ratio(perRequest.local, perRequest.direct)),
     ...w("userspace_keepalive_nodeport", userKeepAlive.nodeport), ...w("userspace_perrequest_nodeport", userPerRequest.nodeport),
     keepalive_clusterip_ratio: round(ratio(podKeepAlive.clusterip, podKeepAlive.direct)), keepalive_nodeport_ratio: round(ratio(keepAlive.nodeport, keepAlive.direct)),
     perrequest_clusterip_ratio: round(ratio(podPerRequest.clusterip, podPerRequest.direct)), perrequest_nodeport_ratio: round(ratio(perRequest.nodeport, perRequest.direct)),
