@@ -119,13 +119,7 @@ export class Sandboxes {
   }
 
   async status(id: string): Promise<PodSandboxStatus> {
-    let info;
-    try {
-      info = await this.d.engine.inspect(id);
-    } catch (err) {
-      if (isDockerNotFound(err)) throw notFound(`pod sandbox ${id} not found`);
-      throw err;
-    }
+    const info = await this.inspectSandbox(id);
     const rec = await this.record({
       Id: info.Id,
       Names: [info.Name],
@@ -178,16 +172,20 @@ export class Sandboxes {
     };
   }
 
-  /** The pod's metadata and (for pooled sandboxes) the hostname containers must get. */
-  async lookup(id: string): Promise<SandboxRecord> {
-    // One inspect, not a list of every container: this runs for each CreateContainer.
-    let info;
+  /** Docker's inspect of a sandbox, with a missing one as CRI NOT_FOUND. */
+  private async inspectSandbox(id: string): ReturnType<Engine["inspect"]> {
     try {
-      info = await this.d.engine.inspect(id);
+      return await this.d.engine.inspect(id);
     } catch (err) {
       if (isDockerNotFound(err)) throw notFound(`pod sandbox ${id} not found`);
       throw err;
     }
+  }
+
+  /** The pod's metadata and (for pooled sandboxes) the hostname containers must get. */
+  async lookup(id: string): Promise<SandboxRecord> {
+    // One inspect, not a list of every container: this runs for each CreateContainer.
+    const info = await this.inspectSandbox(id);
     const labels = info.Config.Labels ?? {};
     const mine = labels[LABEL_SHIM] === this.d.shimId && labels[LABEL_TYPE] !== undefined;
     const summary = { Id: info.Id, Names: [info.Name], Labels: labels, State: info.State.Status, Created: Math.floor(toNanos(info.Created) / 1e9) };
