@@ -13,7 +13,7 @@ import { newLogger } from "@kates/component-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntimeShim, type RunningShim, type RunOptions } from "../../../packages/runtime-shim/src/runtime-shim.js";
 import { podBridgeName } from "../../../packages/runtime-shim/src/pod-network-config.js";
-import { dockerInspect, shimClient, type ShimClient } from "../runtime-shim/shim-client.js";
+import { dockerInspect, shimClient, testShimOptions, type ShimClient } from "../runtime-shim/shim-client.js";
 import { inCIDR, randomPodCIDR, removeShimObjects } from "./net-helpers.js";
 
 const SHIM_ID = `podnet-shim-${process.pid}`;
@@ -68,15 +68,7 @@ const networkReady = async () => (await client.call("Status")).status.conditions
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "kates-podnet-shim-"));
-  options = {
-    listen: `unix://${dir}/shim.sock`,
-    dockerSocket: "/var/run/docker.sock",
-    registry: process.env.KATES_REGISTRY ?? "127.0.0.1:5000",
-    pauseImage: "pause:3.9",
-    sandboxPoolSize: 1,
-    stateDir: path.join(dir, "state"),
-    shimId: SHIM_ID,
-  };
+  options = testShimOptions(dir, SHIM_ID, 1);
   await startShim();
   await client.call("PullImage", { image: { image: "busybox" } });
 });

@@ -11,7 +11,7 @@ import { status as Status } from "@grpc/grpc-js";
 import { newLogger } from "@kates/component-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntimeShim, type RunningShim, type RunOptions } from "../../../packages/runtime-shim/src/runtime-shim.js";
-import { dockerInspect, removeShimContainers, shimClient, type ShimClient } from "./shim-client.js";
+import { dockerInspect, removeShimContainers, shimClient, testShimOptions, type ShimClient } from "./shim-client.js";
 
 const SHIM_ID = `test-${process.pid}`;
 let dir: string;
@@ -35,15 +35,7 @@ async function startShim(): Promise<void> {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "kates-shim-"));
-  options = {
-    listen: `unix://${dir}/shim.sock`,
-    dockerSocket: "/var/run/docker.sock",
-    registry: process.env.KATES_REGISTRY ?? "127.0.0.1:5000",
-    pauseImage: "pause:3.9",
-    sandboxPoolSize: 2,
-    stateDir: path.join(dir, "state"),
-    shimId: SHIM_ID,
-  };
+  options = testShimOptions(dir, SHIM_ID, 2);
   await startShim();
   await shim.pool?.waitFull();
 });

@@ -3,8 +3,10 @@
  * file the kubelet uses) and label-based cleanup of everything a shim id created.
  */
 import { execFileSync } from "node:child_process";
+import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { loadRuntimeProto } from "@kates/cri-api";
+import type { RunOptions } from "../../../packages/runtime-shim/src/runtime-shim.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -53,4 +55,17 @@ export function dockerAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** Options for a test shim on this machine's Docker: socket and state under `dir`, images from the local registry. */
+export function testShimOptions(dir: string, shimId: string, sandboxPoolSize: number): RunOptions {
+  return {
+    listen: `unix://${dir}/shim.sock`,
+    dockerSocket: "/var/run/docker.sock",
+    registry: process.env.KATES_REGISTRY ?? "127.0.0.1:5000",
+    pauseImage: "pause:3.9",
+    sandboxPoolSize,
+    stateDir: path.join(dir, "state"),
+    shimId,
+  };
 }
