@@ -53,10 +53,8 @@ export interface RunningApiServer {
 
 export async function startApiServer(opts: ApiServerOptions, log: Logger): Promise<RunningApiServer> {
   configurePodDefaults({ notReadyTolerationSeconds: opts.notReadyTolerationSeconds, unreachableTolerationSeconds: opts.unreachableTolerationSeconds });
-  // gRPC's default 4 MiB receive limit fails any list over ~2,500 pods (and the pods watch
-  // cache's initial list with it); etcd itself sends up to 2 GiB, as kube-apiserver accepts.
-  const etcd = new Etcd3({ hosts: opts.etcdServers, dialTimeout: 5000, grpcOptions: { "grpc.max_receive_message_length": 2 ** 31 - 1 } });
-  const store = new EtcdStore(etcd);
+  const { etcd, etcdWatch } = etcdClients(opts.etcdServers);
+  const store = new EtcdStore(etcd, etcdWatch);
   const allocator = new ServiceAllocator(
     { clusterIPRange: opts.serviceClusterIPRange, nodePortRange: opts.serviceNodePortRange },
     async (prefix) => new Set((await store.rangeRaw(prefix)).map((kv) => kv.key.slice(prefix.length))),
@@ -76,7 +74,7 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
 
   // Other apiservers' compactions trim our caches too (see watch-cache.ts).
   const onCompacted = (rev: number) => caches.forEach((c) => c.compacted(rev));
-  const compactWatch = await etcd.watch().key(COMPACTED_REVISION_KEY).create();
+  const compactWatch = await etcdWatch.watch().key(COMPACTED_REVISION_KEY).create();
   compactWatch.on("put", (kv) => onCompacted(Number(kv.value.toString())));
 
   const handler = new ResourceHandler(registries, store, { bookmarkIntervalMs: opts.bookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds }, log.child({ component: "handler" }));
@@ -183,7 +181,26 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
       await compactWatch.cancel().catch(() => {});
       await Promise.all(caches.map((c) => c.stop().catch(() => {})));
       etcd.close();
+      etcdWatch.close();
     },
+  };
+}
+
+/**
+ * Two etcd clients on two gRPC connections: one for requests, one for watches. On a shared
+ * connection the watch stream starves behind the unary calls while writes are busy: with 32
+ * creates in flight, watch events reached every informer 3-7 s after the write (measured with
+ * etcdctl watching the same keys on its own connection: on time; bench:net's watch lag figure).
+ * grpc-js shares connections between clients with the same target and options unless told
+ * otherwise, hence use_local_subchannel_pool.
+ */
+function etcdClients(hosts: string[]): { etcd: Etcd3; etcdWatch: Etcd3 } {
+  // gRPC's default 4 MiB receive limit fails any list over ~2,500 pods (and the pods watch
+  // cache's initial list with it); etcd itself sends up to 2 GiB, as kube-apiserver accepts.
+  const grpcOptions = { "grpc.max_receive_message_length": 2 ** 31 - 1 };
+  return {
+    etcd: new Etcd3({ hosts, dialTimeout: 5000, grpcOptions }),
+    etcdWatch: new Etcd3({ hosts, dialTimeout: 5000, grpcOptions: { ...grpcOptions, "grpc.use_local_subchannel_pool": 1 } }),
   };
 }
 
