@@ -17,6 +17,7 @@ export interface RunOptions {
   proxyMode: "iptables" | "userspace";
   clusterCIDR: string;
   masqueradeAll: boolean;
+  masqueradeFullyRandom: boolean;
   cleanup: boolean;
   bindAddress: string;
   healthzPort: number;
@@ -48,7 +49,7 @@ async function chooseProxier(opts: RunOptions, log: Logger): Promise<Proxier> {
     log.warn({ reason: problem }, "iptables is not usable here, falling back to the userspace proxy");
     return userspace();
   }
-  return new IptablesProxier(iptables, { clusterCIDR: opts.clusterCIDR, masqueradeAll: opts.masqueradeAll, nodeName: opts.nodeName }, log, opts.cmdPrefix);
+  return new IptablesProxier(iptables, { clusterCIDR: opts.clusterCIDR, masqueradeAll: opts.masqueradeAll, masqueradeFullyRandom: opts.masqueradeFullyRandom, nodeName: opts.nodeName }, log, opts.cmdPrefix);
 }
 
 /** /healthz body, shaped like Kubernetes' kube-proxy one plus our counters. */

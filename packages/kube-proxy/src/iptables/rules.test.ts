@@ -102,7 +102,8 @@ describe("renderRules", () => {
     const t = nat([]);
     expect(t.get("KATES-MARK-MASQ")).toEqual(["-A KATES-MARK-MASQ -j MARK --or-mark 0x4000"]);
     expect(t.get("KATES-POSTROUTING")![0]).toBe("-A KATES-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN");
-    expect(t.get("KATES-POSTROUTING")!.at(-1)).toMatch(/-j MASQUERADE --random-fully$/);
+    expect(t.get("KATES-POSTROUTING")!.at(-1)).toMatch(/-j MASQUERADE$/);
+    expect(nat([], { ...OPTS, masqueradeFullyRandom: true }).get("KATES-POSTROUTING")!.at(-1)).toMatch(/-j MASQUERADE --random-fully$/);
   });
 
   it("masquerades all ClusterIP traffic with --masquerade-all, none with an empty cluster CIDR", () => {

@@ -39,6 +39,17 @@ export interface RenderOptions {
   clusterCIDR: string;
   /** --masquerade-all: masquerade all ClusterIP traffic. */
   masqueradeAll: boolean;
+  /**
+   * --masquerade-fully-random: MASQUERADE --random-fully, as Kubernetes does when iptables has it.
+   * Off by default: the kernel then keeps the client's source port whenever it is free. With
+   * random ports, a new connection often gets a port the backend still holds in TIME_WAIT (conntrack
+   * forgets a mapping as soon as the client reuses its own port, the backend keeps it 60 s), the
+   * backend takes the SYN for a stale duplicate, and the client retransmits after 1 s. Measured
+   * here, one outside client opening a connection per request through a NodePort: 0.95x of direct
+   * without, falling round by round to 0.1x with. Random ports guard against a rare race (two
+   * sources given one port at once); turn them on where that matters more.
+   */
+  masqueradeFullyRandom?: boolean;
   /** This node's name: endpoints whose nodeName equals it are the local ones (externalTrafficPolicy Local). */
   nodeName?: string;
 }
@@ -99,7 +110,7 @@ export class RuleRenderer {
     add(nat, POSTROUTING, `-m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
     // Clear the bit so a packet that passes through again (e.g. re-encapsulated) is not masqueraded twice.
     add(nat, POSTROUTING, `-j MARK --xor-mark ${MASQ_MARK}`);
-    add(nat, POSTROUTING, `${cmt("kates service traffic requiring SNAT")} -j MASQUERADE --random-fully`);
+    add(nat, POSTROUTING, `${cmt("kates service traffic requiring SNAT")} -j MASQUERADE${this.opts.masqueradeFullyRandom ? " --random-fully" : ""}`);
 
     add(filter, FORWARD, `-m conntrack --ctstate INVALID -j DROP`);
     add(filter, FORWARD, `-m mark --mark ${MASQ_MARK}/${MASQ_MARK} ${cmt("kates forwarding rules")} -j ACCEPT`);
