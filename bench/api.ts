@@ -1,7 +1,8 @@
 /**
  * `npm run bench:api`: starts its own 3-member etcd cluster and one apiserver on loopback,
- * measures create/get/update against direct etcd, large lists and watch fan-out, prints a
- * table and then one JSON line with every figure, and cleans up everything it started.
+ * measures create/get/update against direct etcd, large lists, watch fan-out and watch delivery
+ * while writes are busy, prints a table and then one JSON line with every figure, and cleans up
+ * everything it started.
  */
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -14,6 +15,7 @@ import { EtcdDirect } from "./etcd-direct.js";
 import { runFanout } from "./fanout.js";
 import { BenchHttpClient } from "./http-client.js";
 import { runList, type ListResults } from "./lists.js";
+import { runWatchUnderLoad } from "./watch-under-load.js";
 import { ms, perSec, renderTable, times, verdict, type Row } from "./report.js";
 import { now, round } from "./stats.js";
 
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     server = await startApiServer({ etcdEndpoints: etcd.endpoints, ...profiling(), extraArgs: ["--log-level=warn", "--etcd-compaction-interval=0"] });
     api = new BenchHttpClient(server.url);
     direct = new EtcdDirect(etcd.endpoints);
-    for (const ns of ["bench", "bench-1k", "bench-10k", "bench-watch"]) await createNamespace(api, ns);
+    for (const ns of ["bench", "bench-1k", "bench-10k", "bench-watch", "bench-load"]) await createNamespace(api, ns);
 
     log("create/get/update: sequential latency, then 32 in flight");
     const crud = await runCrud(api, direct, { namespace: "bench", samples: 200, warmup: 20, concurrency: 32, durationMs: 2000 });
@@ -117,6 +119,8 @@ async function main(): Promise<void> {
     const list10k = await runList(api, direct, "bench-10k", 10_000, 5);
     log("watch fan-out: 100 watchers, 100 updates");
     const fan = await runFanout(api, server.url, "bench-watch", 100, 100);
+    log("watch under write load: 1,000 creates, 32 in flight");
+    const load = await runWatchUnderLoad(api, server.url, etcd.endpoints, "bench-load", 1000, 32);
 
     const createRatio = crud.create.api.p50 / crud.create.etcd.p50;
     const createPass = createRatio <= TARGET_CREATE_RATIO;
@@ -140,6 +144,15 @@ async function main(): Promise<void> {
           { label: "deliveries missed (2 s timeout)", api: String(fan.missed) },
         ],
       },
+      {
+        title: `watch delivery under write load: ${load.creates} creates, ${load.inFlight} in flight (${Math.round(load.createsPerSec)}/s); API watch vs an etcd watch on its own connection`,
+        rows: [
+          { label: "delivery after create response p50", api: ms(load.api.p50), etcd: ms(load.etcd.p50) },
+          { label: "delivery after create response p99", api: ms(load.api.p99), etcd: ms(load.etcd.p99) },
+          { label: "delivery after create response max", api: ms(load.api.max), etcd: ms(load.etcd.max) },
+          { label: "events missed (10 s timeout)", api: String(load.missed) },
+        ],
+      },
     ]);
     json = {
       ...opJson("create", "etcd_put", crud.create),
@@ -156,6 +169,14 @@ async function main(): Promise<void> {
       fanout_from_send_p50_ms: round(fan.fromSend.p50, 2),
       fanout_from_send_p99_ms: round(fan.fromSend.p99, 2),
       fanout_missed: fan.missed,
+      load_watch_creates: load.creates,
+      load_watch_creates_per_s: Math.round(load.createsPerSec),
+      load_watch_p50_ms: round(load.api.p50, 2),
+      load_watch_p99_ms: round(load.api.p99, 2),
+      load_watch_max_ms: round(load.api.max, 2),
+      load_watch_etcd_p50_ms: round(load.etcd.p50, 2),
+      load_watch_etcd_p99_ms: round(load.etcd.p99, 2),
+      load_watch_missed: load.missed,
       target_create_ratio_pass: createPass,
       target_list_1k_pass: listPass,
       target_fanout_p99_pass: fanPass,

@@ -7,14 +7,17 @@
  * the cluster CIDR (like a pod on another node) and an "outside client" (like a user's machine).
  * wrk (Debian) measures the same nginx each way a Service is meant to be used, against its pod IP
  * from the same kind of client (plain routing through the node; each target has its own client
- * namespace, see main()): a ClusterIP from the pod client (DNAT),
- * a NodePort from the outside client (DNAT plus masquerade); with keep-alive connections and with
- * a new connection per request (where NAT costs most). A ClusterIP from outside the cluster CIDR
- * (masqueraded too) is measured for reference. Then
- * the same with the userspace proxy, then 1,000 Services with 10 endpoints each created through
- * the API, timed until kube-proxy has them applied. TCP settings (tcp_tw_reuse, port range) are
- * set inside the client namespace only, so the host's stay as they are. Prints a table, then one
- * JSON line with every figure.
+ * namespace, see main()): a ClusterIP from the pod client (DNAT), a NodePort from the outside
+ * client (DNAT plus masquerade); with keep-alive connections and with a new connection per request
+ * (where NAT costs most). Throughput ratios are medians of per-round ratios. For reference: a
+ * ClusterIP from outside the cluster CIDR (masqueraded too; the same nginx on port 8080), a
+ * NodePort with externalTrafficPolicy Local, the userspace proxy, and the NodePort from two
+ * outside clients taking turns (masquerade onto one address toward one backend port: the
+ * backend's TIME_WAIT sockets then meet SYNs from the other client, which stall for a 1 s
+ * retransmit; Kubernetes' kube-proxy has the same limit). Then 1,000 Services with 10 endpoints
+ * each created through the API, timed until kube-proxy has them applied. TCP settings
+ * (tcp_tw_reuse, port range) are set inside the client namespaces only, so the host's stay as
+ * they are. Prints a table, then one JSON line with every figure.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -32,10 +35,10 @@ import { runWrk, type WrkOptions, type WrkResult } from "./net/wrk.js";
 import { ms, perSec, renderTable, times, verdict, type Row } from "./report.js";
 import { round, summarize } from "./stats.js";
 
-const WATCHDOG_MS = 300_000;
+const WATCHDOG_MS = 420_000;
 /** Seconds per wrk run, and interleaved runs per target (the median counts). */
 const SECONDS = Number(process.env.KATES_BENCH_NET_SECONDS ?? 2);
-const ROUNDS = Number(process.env.KATES_BENCH_NET_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.KATES_BENCH_NET_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.KATES_BENCH_NET_CONNECTIONS ?? 16);
 const SERVICES = Number(process.env.KATES_BENCH_NET_SERVICES ?? 1000);
 const ENDPOINTS = 10;
@@ -73,23 +76,35 @@ function need(cmd: string, pkg: string): void {
   }
 }
 
-type Target = "direct" | "clusterip" | "nodeport" | "local";
+type Target = "direct" | "clusterip" | "nodeport" | "local" | "nodeport2";
+
+/** Medians over the rounds, plus each round's req/s and that of the direct run of the same round. */
+interface Measured extends WrkResult {
+  perRound: number[];
+  directPerRound: number[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Measures each target in ROUNDS interleaved short runs (direct, ClusterIP, NodePort, direct, ...)
  * and keeps the median of each figure, so the load other processes put on a shared machine drifts
- * over all targets alike instead of landing on one of them.
+ * over all targets alike instead of landing on one of them. `targets[0]` must be "direct": the
+ * throughput ratios are medians of per-round ratios (each run against the direct run of its round).
  */
-async function measure(client: Partial<Record<Target, string>>, urls: Record<Target, string>, targets: Target[], close: boolean): Promise<Record<Target, WrkResult>> {
+async function measure(client: Partial<Record<Target, string>>, urls: Record<Target, string>, targets: Target[], close: boolean): Promise<Record<Target, Measured>> {
   const o: WrkOptions = { threads: 1, connections: CONNECTIONS, seconds: SECONDS, newConnectionPerRequest: close };
   for (const t of targets) await runWrk(client[t]!, urls[t], { ...o, seconds: 1 }); // warm-up, not counted
   const runs = new Map<Target, WrkResult[]>(targets.map((t) => [t, []]));
   for (let r = 0; r < ROUNDS; r++) for (const t of targets) runs.get(t)!.push(await runWrk(client[t]!, urls[t], o));
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const out = {} as Record<Target, WrkResult>;
+  const out = {} as Record<Target, Measured>;
+  const directRounds = runs.get(targets[0]!)!.map((x) => x.rps);
   for (const t of targets) {
     const rs = runs.get(t)!;
-    const m: WrkResult = { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), requests: rs.reduce((n, x) => n + x.requests, 0), errors: rs.reduce((n, x) => n + x.errors, 0) };
+    const m: Measured = {
+      rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), requests: rs.reduce((n, x) => n + x.requests, 0), errors: rs.reduce((n, x) => n + x.errors, 0),
+      perRound: t === targets[0] ? directRounds : rs.map((x) => x.rps), directPerRound: directRounds,
+    };
     log(`  ${close ? "new connection per request" : "keep-alive"} ${t}: ${Math.round(m.rps)} req/s (runs: ${rs.map((x) => Math.round(x.rps)).join(", ")}), p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms${m.errors ? `, ${m.errors} errors` : ""}`);
     out[t] = m;
   }
@@ -110,7 +125,7 @@ async function main(): Promise<void> {
   // entry of an earlier *direct* connection from the same address and port is dropped as a clash,
   // then retried after 1 s. Shared clients made the per-request figures measure that artifact.
   const podClients: Partial<Record<Target, string>> = { direct: lab.addPodClient(0).ns, clusterip: lab.addPodClient(1).ns };
-  const clients: Record<Target, string> = { direct: lab.addClient(0), clusterip: lab.addClient(1), nodeport: lab.addClient(2), local: lab.addClient(3) };
+  const clients: Record<Target, string> = { direct: lab.addClient(0), clusterip: lab.addClient(1), nodeport: lab.addClient(2), local: lab.addClient(3), nodeport2: lab.addClient(4) };
   for (const ns of [...Object.values(clients), ...Object.values(podClients)]) {
     for (const s of ["net.ipv4.tcp_tw_reuse=1", "net.ipv4.ip_local_port_range=1024 65000"]) execFileSync("ip", ["netns", "exec", ns, "sysctl", "-qw", s]);
   }
@@ -125,6 +140,18 @@ async function main(): Promise<void> {
     apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "web-s", labels: { "kubernetes.io/service-name": "web" } },
     addressType: "IPv4", endpoints: [{ addresses: [pod.ip], conditions: { ready: true } }], ports: [{ name: "http", port: 80, protocol: "TCP" }],
   });
+  // Masqueraded traffic from two outside clients toward one backend port collides in the
+  // backend's TIME_WAIT table (see the two-client phase below), so the masqueraded ClusterIP
+  // reference from outside reaches the same nginx on another port: each measured path then
+  // has the backend tuples to itself.
+  const webAlt = await rest.resource<Service>(findResource("", "v1", "services")!, "default").create({
+    apiVersion: "v1", kind: "Service", metadata: { name: "web-alt" },
+    spec: { ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }] },
+  });
+  await rest.resource<EndpointSlice>(findResource("discovery.k8s.io", "v1", "endpointslices")!, "default").create({
+    apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "web-alt-s", labels: { "kubernetes.io/service-name": "web-alt" } },
+    addressType: "IPv4", endpoints: [{ addresses: [pod.ip], conditions: { ready: true } }], ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+  });
   // The same backend behind a NodePort with externalTrafficPolicy Local: no masquerade, so no SNAT port limit.
   const webLocal = await rest.resource<Service>(findResource("", "v1", "services")!, "default").create({
     apiVersion: "v1", kind: "Service", metadata: { name: "web-local" },
@@ -137,19 +164,22 @@ async function main(): Promise<void> {
   const urls: Record<Target, string> = {
     direct: `http://${pod.ip}/`, clusterip: `http://${web.spec!.clusterIP}/`, nodeport: `http://${lab.nodeIP}:${web.spec!.ports![0]!.nodePort}/`,
     local: `http://${lab.nodeIP}:${webLocal.spec!.ports![0]!.nodePort}/`,
+    nodeport2: `http://${lab.nodeIP}:${web.spec!.ports![0]!.nodePort}/`,
   };
+  const outsideUrls: Record<Target, string> = { ...urls, clusterip: `http://${webAlt.spec!.clusterIP}/` };
 
   const proxy = new BenchProxy(lab, apiUrl, NODE, join(REPO, "packages/kube-proxy/dist/main.js"));
   proxy.start(...PROXY_ARGS);
-  await proxy.until((h) => h.syncs > 0 && h.lastSyncedServices >= 3, 30_000, "first sync");
+  await proxy.until((h) => h.syncs > 0 && h.lastSyncedServices >= 4, 30_000, "first sync");
 
   log(`data plane, iptables mode: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s x ${ROUNDS} rounds; ClusterIP from the pod client, NodePort from the outside client`);
-  const all: Target[] = ["direct", "clusterip", "nodeport", "local"];
+  // The judged target runs right after direct in each round, the references after it.
+  const all: Target[] = ["direct", "nodeport", "clusterip", "local"];
   const inCluster: Target[] = ["direct", "clusterip"];
   const podKeepAlive = await measure(podClients, urls, inCluster, false);
   const podPerRequest = await measure(podClients, urls, inCluster, true);
-  const keepAlive = await measure(clients, urls, all, false);
-  const perRequest = await measure(clients, urls, all, true);
+  const keepAlive = await measure(clients, outsideUrls, all, false);
+  const perRequest = await measure(clients, outsideUrls, all, true);
 
   log("data plane, userspace mode (NodePort; ClusterIPs are bound on the node's lo, not reachable from the client)");
   await proxy.stop();
@@ -163,10 +193,13 @@ async function main(): Promise<void> {
   log(`control plane: ${SERVICES} Services x ${ENDPOINTS} endpoints through the API`);
   proxy.start();
   const base = await proxy.until((h) => h.mode === "iptables" && h.syncs > 0 && h.applies > 0, 30_000, "iptables sync");
+  log("data plane: the NodePort from two outside clients, alternating (both masqueraded onto the node's address, toward one backend port)");
+  const twoClients = await measure(clients, urls, ["direct", "nodeport", "nodeport2"], true);
+
   const program: ProgramResult = await programServices(rest, proxy, base, "bench-net", SERVICES, ENDPOINTS);
   log(`  created in ${program.createMs} ms; programmed ${program.programmedMs} ms after the last change (${JSON.stringify(program.lastApplied)})`);
   const changes: number[] = [];
-  for (let i = 0; i < 5; i++) changes.push((await oneChange(rest, proxy, "bench-net", 100 + i * 97, ENDPOINTS, 1 + i)).ms);
+  for (let i = 0; i < 5; i++) changes.push((await oneChange(rest, proxy, "bench-net", (100 + i * 97) % SERVICES, ENDPOINTS, 1 + i)).ms);
   const change = summarize(changes);
   log(`  one endpoint change among ${SERVICES} Services: p50 ${change.p50} ms`);
 
@@ -183,8 +216,9 @@ async function main(): Promise<void> {
   await proxy.stop();
   await proxy.cleanup();
 
-  const ratio = (r: WrkResult, d: WrkResult) => r.rps / d.rps;
-  const rows = (label: string, res: Record<string, WrkResult>, d: WrkResult, targets: string[], judge: boolean): Row[] =>
+  /** The median of per-round ratios when r and d come from the same measure(); of medians otherwise (userspace vs iptables direct). */
+  const ratio = (r: Measured, d: Measured) => (r.directPerRound === d.perRound ? median(r.perRound.map((x, i) => x / d.perRound[i]!)) : r.rps / d.rps);
+  const rows = (label: string, res: Record<string, Measured>, d: Measured, targets: string[], judge: boolean): Row[] =>
     targets.flatMap((t) => {
       const r = res[t]!;
       const q = ratio(r, d);
@@ -197,9 +231,13 @@ async function main(): Promise<void> {
   const sections = [
     { title: `iptables, keep-alive (wrk -c${CONNECTIONS}, median of ${ROUNDS} interleaved ${SECONDS} s runs); ClusterIP from a pod, NodePort from outside`, rows: [...rows("keep-alive", podKeepAlive, podKeepAlive.direct, ["clusterip"], true), ...rows("keep-alive", keepAlive, keepAlive.direct, ["nodeport"], true)] },
     { title: "iptables, new connection per request; ClusterIP from a pod, NodePort from outside", rows: [...rows("per-request", podPerRequest, podPerRequest.direct, ["clusterip"], true), ...rows("per-request", perRequest, perRequest.direct, ["nodeport"], true)] },
-    { title: "iptables, ClusterIP from outside the cluster CIDR (masqueraded; reference)", rows: [...rows("keep-alive outside", keepAlive, keepAlive.direct, ["clusterip"], false), ...rows("per-request outside", perRequest, perRequest.direct, ["clusterip"], false)] },
+    { title: "iptables, ClusterIP from outside the cluster CIDR (masqueraded; same nginx on port 8080; reference)", rows: [...rows("keep-alive outside", keepAlive, keepAlive.direct, ["clusterip"], false), ...rows("per-request outside", perRequest, perRequest.direct, ["clusterip"], false)] },
     { title: `iptables, new connection per request from a pod, ${SERVICES} Services loaded`, rows: rows("loaded", loaded, loaded.direct, ["clusterip"], false) },
     { title: "iptables, NodePort with externalTrafficPolicy Local from outside (not masqueraded; reference)", rows: [...rows("keep-alive", keepAlive, keepAlive.direct, ["local"], false), ...rows("per-request", perRequest, perRequest.direct, ["local"], false)] },
+    {
+      title: "iptables, NodePort per request from two outside clients taking turns (reference: SNAT onto one address meets the backend's TIME_WAIT; Kubernetes has the same limit)",
+      rows: rows("two clients", twoClients, twoClients.direct, ["nodeport", "nodeport2"], false),
+    },
     { title: "userspace proxy (for reference)", rows: [...rows("keep-alive", userKeepAlive, keepAlive.direct, ["nodeport"], false), ...rows("per-request", userPerRequest, perRequest.direct, ["nodeport"], false)] },
     {
       title: `programming ${SERVICES} Services x ${ENDPOINTS} endpoints`,
@@ -223,6 +261,8 @@ async function main(): Promise<void> {
     ...w("keepalive_direct", keepAlive.direct), ...w("keepalive_clusterip", keepAlive.clusterip), ...w("keepalive_nodeport", keepAlive.nodeport),
     ...w("perrequest_direct", perRequest.direct), ...w("perrequest_clusterip", perRequest.clusterip), ...w("perrequest_nodeport", perRequest.nodeport),
     ...w("loaded_perrequest_direct", loaded.direct), ...w("loaded_perrequest_clusterip", loaded.clusterip),
+    ...w("two_clients_perrequest_direct", twoClients.direct), ...w("two_clients_perrequest_nodeport", twoClients.nodeport), ...w("two_clients_perrequest_nodeport2", twoClients.nodeport2),
+    two_clients_perrequest_nodeport_ratio: round(ratio(twoClients.nodeport, twoClients.direct)), two_clients_perrequest_nodeport2_ratio: round(ratio(twoClients.nodeport2, twoClients.direct)),
     ...w("keepalive_nodeport_local", keepAlive.local), ...w("perrequest_nodeport_local", perRequest.local),
     keepalive_nodeport_local_ratio: round(ratio(keepAlive.local, keepAlive.direct)), perrequest_nodeport_local_ratio: round(ratio(perRequest.local, perRequest.direct)),
     ...w("userspace_keepalive_nodeport", userKeepAlive.nodeport), ...w("userspace_perrequest_nodeport", userPerRequest.nodeport),

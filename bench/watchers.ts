@@ -35,7 +35,7 @@ export class WatcherSet {
             if (!line.trim()) continue;
             const ev = JSON.parse(line) as { type: string; object: { metadata?: { annotations?: Record<string, string> } } };
             const seq = Number(ev.object.metadata?.annotations?.["bench.kates.io/seq"]);
-            if (ev.type === "MODIFIED" && seq > 0) seen(w, seq, t);
+            if ((ev.type === "MODIFIED" || ev.type === "ADDED") && seq > 0) seen(w, seq, t);
           }
         });
         res.on("error", () => {});

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabProcess, NetnsLab, PodNs } from "../../test/integration/kube-proxy/netns-lab.js";
 
-/** Starts nginx in `pod`, answering every GET with a short body naming the pod. */
+/** Starts nginx in `pod` on ports 80 and 8080, answering every GET with a short body naming the pod. */
 export function startNginx(lab: NetnsLab, pod: PodNs, dir: string): LabProcess {
   const root = join(dir, pod.ns);
   mkdirSync(root, { recursive: true });
@@ -25,6 +25,7 @@ http {
   scgi_temp_path ${root}/scgi;
   server {
     listen 80 backlog=4096 reuseport;
+    listen 8080 backlog=4096 reuseport;
     location / { default_type text/plain; return 200 "${pod.ns}\\n"; }
   }
 }

@@ -1,4 +1,5 @@
 /** kube-proxy as a process in the lab's node namespace, and its /healthz figures. */
+import { appendFileSync } from "node:fs";
 import type { LabProcess, NetnsLab } from "../../test/integration/kube-proxy/netns-lab.js";
 
 /** What kube-proxy's /healthz reports. */
@@ -14,6 +15,10 @@ export interface ProxyHealth {
   applies: number;
 }
 
+/** KATES_BENCH_NET_PROXY_LOG=info (and KATES_BENCH_NET_PROXY_LOG_FILE) keeps kube-proxy's per-sync log lines for a look afterwards. */
+const LOG_LEVEL = process.env.KATES_BENCH_NET_PROXY_LOG ?? "warn";
+const LOG_FILE = process.env.KATES_BENCH_NET_PROXY_LOG_FILE;
+
 export class BenchProxy {
   proc?: LabProcess;
 
@@ -28,12 +33,13 @@ export class BenchProxy {
   /** Starts kube-proxy with the daemon's default flags (plus `extra`); returns the wall-clock start time. */
   start(...extra: string[]): number {
     const t = Date.now();
-    this.proc = this.lab.spawnIn(this.lab.node, [process.execPath, this.main, "--server", this.apiUrl, "--hostname-override", this.nodeName, "--log-level", "warn", ...extra]);
+    this.proc = this.lab.spawnIn(this.lab.node, [process.execPath, this.main, "--server", this.apiUrl, "--hostname-override", this.nodeName, "--log-level", LOG_LEVEL, ...extra]);
     return t;
   }
 
   async stop(): Promise<void> {
     await this.proc?.stop("SIGTERM");
+    if (LOG_FILE && this.proc) appendFileSync(LOG_FILE, this.proc.output.toString());
     this.proc = undefined;
   }
 
