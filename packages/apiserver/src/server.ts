@@ -53,8 +53,17 @@ export interface RunningApiServer {
 
 export async function startApiServer(opts: ApiServerOptions, log: Logger): Promise<RunningApiServer> {
   configurePodDefaults({ notReadyTolerationSeconds: opts.notReadyTolerationSeconds, unreachableTolerationSeconds: opts.unreachableTolerationSeconds });
-  const { etcd, etcdWatch } = etcdClients(opts.etcdServers);
-  const store = new EtcdStore(etcd, etcdWatch);
+  const etcd = new Etcd3({
+    hosts: opts.etcdServers,
+    dialTimeout: 5000,
+    grpcOptions: {
+      // gRPC's default 4 MiB receive limit fails any list over ~2,500 pods (and the pods watch
+      // cache's initial list with it); etcd itself sends up to 2 GiB, as kube-apiserver accepts.
+      "grpc.max_receive_message_length": 2 ** 31 - 1,
+      "grpc-node.flow_control_window": ETCD_FLOW_CONTROL_WINDOW,
+    },
+  });
+  const store = new EtcdStore(etcd);
   const allocator = new ServiceAllocator(
     { clusterIPRange: opts.serviceClusterIPRange, nodePortRange: opts.serviceNodePortRange },
     async (prefix) => new Set((await store.rangeRaw(prefix)).map((kv) => kv.key.slice(prefix.length))),
@@ -74,7 +83,7 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
 
   // Other apiservers' compactions trim our caches too (see watch-cache.ts).
   const onCompacted = (rev: number) => caches.forEach((c) => c.compacted(rev));
-  const compactWatch = await etcdWatch.watch().key(COMPACTED_REVISION_KEY).create();
+  const compactWatch = await etcd.watch().key(COMPACTED_REVISION_KEY).create();
   compactWatch.on("put", (kv) => onCompacted(Number(kv.value.toString())));
 
   const handler = new ResourceHandler(registries, store, { bookmarkIntervalMs: opts.bookmarkIntervalMs, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds }, log.child({ component: "handler" }));
@@ -181,28 +190,20 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
       await compactWatch.cancel().catch(() => {});
       await Promise.all(caches.map((c) => c.stop().catch(() => {})));
       etcd.close();
-      etcdWatch.close();
     },
   };
 }
 
 /**
- * Two etcd clients on two gRPC connections: one for requests, one for watches. On a shared
- * connection the watch stream starves behind the unary calls while writes are busy: with 32
- * creates in flight, watch events reached every informer 3-7 s after the write (measured with
- * etcdctl watching the same keys on its own connection: on time; bench:net's watch lag figure).
- * grpc-js shares connections between clients with the same target and options unless told
- * otherwise, hence use_local_subchannel_pool.
+ * HTTP/2 flow-control window of the etcd connection. At the default 64 KiB, etcd may send only
+ * that much before the apiserver's busy event loop gets round to granting more, and the watch
+ * stream, which shares the connection with every request, falls behind: with 32 creates in
+ * flight, watch events reached every informer 0.5-7 s after the write (services: 3-7 s; pods:
+ * up to 1.2 s), while etcdctl watching the same keys saw them at once; with this window, within
+ * tens of milliseconds. bench:api's "watch delivery under write load" measures it. The window is
+ * an allowance, not a buffer: the apiserver reads what arrives either way.
  */
-function etcdClients(hosts: string[]): { etcd: Etcd3; etcdWatch: Etcd3 } {
-  // gRPC's default 4 MiB receive limit fails any list over ~2,500 pods (and the pods watch
-  // cache's initial list with it); etcd itself sends up to 2 GiB, as kube-apiserver accepts.
-  const grpcOptions = { "grpc.max_receive_message_length": 2 ** 31 - 1 };
-  return {
-    etcd: new Etcd3({ hosts, dialTimeout: 5000, grpcOptions }),
-    etcdWatch: new Etcd3({ hosts, dialTimeout: 5000, grpcOptions: { ...grpcOptions, "grpc.use_local_subchannel_pool": 1 } }),
-  };
-}
+const ETCD_FLOW_CONTROL_WINDOW = 32 * 1024 * 1024;
 
 /** Bootstrap must survive an etcd that is still electing a leader when we start. */
 async function retry(fn: () => Promise<void>, log: Logger, attempts = 30): Promise<void> {

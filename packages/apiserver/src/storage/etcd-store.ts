@@ -99,14 +99,7 @@ export interface RawListPage {
 }
 
 export class EtcdStore {
-  /**
-   * `watchClient` should hold its own gRPC connection (see etcdClients in server.ts): on the
-   * connection that carries the writes, watch events arrive seconds late under load.
-   */
-  constructor(
-    readonly client: Etcd3,
-    private readonly watchClient: Etcd3 = client,
-  ) {}
+  constructor(readonly client: Etcd3) {}
 
   async get(key: string): Promise<KObject | undefined> {
     try {
@@ -253,7 +246,7 @@ export class EtcdStore {
    * onError receives compaction (410) and other unrecoverable failures; the watch is then dead.
    */
   async watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void, onError: (err: Error) => void): Promise<{ cancel(): Promise<void> }> {
-    const watcher = await this.watchClient.watch().prefix(prefix).startRevision(String(fromRevision)).withPreviousKV().create();
+    const watcher = await this.client.watch().prefix(prefix).startRevision(String(fromRevision)).withPreviousKV().create();
     watcher.on("put", (kv, prev) => {
       const revision = Number(kv.mod_revision);
       onEvent({ type: "put", key: kv.key.toString(), revision, created: kv.create_revision === kv.mod_revision, obj: decodeRemembered(kv, true), prev: prev ? decode(prev) : undefined });
