@@ -35,6 +35,7 @@ export function jobSelectorDefaults(job: Job, uid: string): void {
 
 const needsClusterIP = (s: ServiceSpec): boolean => s.type !== "ExternalName";
 const needsNodePort = (s: ServiceSpec): boolean => s.type === "NodePort" || s.type === "LoadBalancer";
+const needsHealthCheck = (s: ServiceSpec): boolean => s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local";
 
 /**
  * On Service update: keeps the allocated clusterIP(s), nodePorts and healthCheckNodePort
@@ -56,8 +57,11 @@ export function prepareServiceUpdate(svc: Service, old: Service): void {
       const prev = (o.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? "TCP") === (p.protocol ?? "TCP"));
       if (prev?.nodePort) p.nodePort = prev.nodePort;
     }
-    if (s.externalTrafficPolicy === "Local" && o.externalTrafficPolicy === "Local" && !s.healthCheckNodePort) s.healthCheckNodePort = o.healthCheckNodePort;
   }
+  if (needsHealthCheck(o) && needsHealthCheck(s) && !s.healthCheckNodePort) s.healthCheckNodePort = o.healthCheckNodePort;
+  // No longer a LoadBalancer with externalTrafficPolicy Local: the port is released, unless the user
+  // just set a different one (which validation then rejects), as Kubernetes' dropTypeDependentFields does.
+  if (needsHealthCheck(o) && !needsHealthCheck(s) && s.healthCheckNodePort === o.healthCheckNodePort) delete s.healthCheckNodePort;
   if (!needsNodePort(s)) {
     // Only drop nodePorts the user did not ask for: those left over from the old object.
     for (const p of s.ports ?? []) {

@@ -190,4 +190,21 @@ describe("prepareServiceUpdate", () => {
     prepareServiceUpdate(en, structuredClone(old));
     expect(en.spec!.clusterIP).toBeUndefined();
   });
+
+  it("keeps healthCheckNodePort while a LoadBalancer stays Local, drops it when it no longer needs one", () => {
+    const lb: Service = { metadata: { name: "s" }, spec: { type: "LoadBalancer", clusterIP: "10.96.0.10", externalTrafficPolicy: "Local", healthCheckNodePort: 31000, ports: [{ port: 80, protocol: "TCP", nodePort: 30080 }] } };
+    const put: Service = { metadata: { name: "s" }, spec: { type: "LoadBalancer", externalTrafficPolicy: "Local", ports: [{ port: 80, protocol: "TCP" }] } };
+    prepareServiceUpdate(put, structuredClone(lb));
+    expect(put.spec!.healthCheckNodePort).toBe(31000);
+    for (const change of [{ externalTrafficPolicy: "Cluster" as const }, { type: "NodePort" as const }]) {
+      const svc: Service = structuredClone(lb);
+      Object.assign(svc.spec!, change);
+      prepareServiceUpdate(svc, structuredClone(lb));
+      expect(svc.spec!.healthCheckNodePort).toBeUndefined();
+    }
+    // A Local NodePort never had one to keep.
+    const np: Service = { metadata: { name: "s" }, spec: { type: "NodePort", externalTrafficPolicy: "Local", ports: [{ port: 80, protocol: "TCP" }] } };
+    prepareServiceUpdate(np, { metadata: { name: "s" }, spec: { ...structuredClone(lb.spec!), type: "NodePort" } });
+    expect(np.spec!.healthCheckNodePort).toBeUndefined();
+  });
 });

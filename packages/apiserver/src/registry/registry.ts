@@ -358,9 +358,9 @@ export class Registry {
 
   /** Whether a taken allocation key was asked for by the user (then it's their error, not a retry). */
   private wasRequested(input: KObject, key: string): boolean {
-    const spec = (input as { spec?: { clusterIP?: string; ports?: { nodePort?: number }[] } }).spec;
+    const spec = (input as { spec?: { clusterIP?: string; ports?: { nodePort?: number }[]; healthCheckNodePort?: number } }).spec;
     const last = key.slice(key.lastIndexOf("/") + 1);
-    return spec?.clusterIP === last || !!spec?.ports?.some((p) => String(p.nodePort) === last);
+    return spec?.clusterIP === last || !!spec?.ports?.some((p) => String(p.nodePort) === last) || String(spec?.healthCheckNodePort) === last;
   }
 }
 

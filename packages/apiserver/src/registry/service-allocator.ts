@@ -50,7 +50,15 @@ export function firstServiceIP(range: string): string {
   return intToIp(parseCidr(range).base + 1);
 }
 
-type Svc = KObject & { spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: { nodePort?: number; port?: number }[] } };
+type Svc = KObject & {
+  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: { nodePort?: number; port?: number }[]; externalTrafficPolicy?: string; healthCheckNodePort?: number };
+};
+
+/**
+ * Whether the Service needs a health check node port: a LoadBalancer with externalTrafficPolicy
+ * Local only answers on nodes with a local endpoint, and load balancers find those by probing it.
+ */
+export const needsHealthCheckPort = (svc: Svc | undefined): boolean => svc?.spec?.type === "LoadBalancer" && svc.spec.externalTrafficPolicy === "Local";
 
 /** What a Service needs allocated: its cluster IP (unless headless/ExternalName) and node ports. */
 function wants(svc: Svc) {
@@ -98,9 +106,12 @@ export class ServiceAllocator {
     if (svc.spec?.clusterIP === "None") spec.clusterIPs = ["None"];
 
     const held = new Set((wants(old ?? svc).ports ? old?.spec?.ports ?? [] : []).map((p) => p.nodePort).filter((p): p is number => !!p));
+    // The health check port is a node port too (same range, same keys, so no Service port can take it).
+    const oldHC = needsHealthCheckPort(old) ? old?.spec?.healthCheckNodePort : undefined;
+    if (oldHC) held.add(oldHC);
     const keep = new Set<number>();
+    const taken = new Set<number>();
     if (w.ports) {
-      const taken = new Set<number>();
       for (const [i, p] of (spec.ports ?? []).entries()) {
         if (p.nodePort) {
           if (!held.has(p.nodePort)) {
@@ -119,6 +130,26 @@ export class ServiceAllocator {
     } else {
       for (const p of spec.ports ?? []) delete p.nodePort;
     }
+    if (needsHealthCheckPort(svc)) {
+      const hc = spec.healthCheckNodePort;
+      if (hc && hc === oldHC) {
+        if (taken.has(hc)) this.checkPort(svc, -1, hc, taken);
+      } else if (hc) {
+        this.checkPort(svc, -1, hc, taken);
+        extra.mustNotExist.push(NODE_PORT_PREFIX + hc);
+        extra.puts.push({ key: NODE_PORT_PREFIX + hc, value: owner });
+      } else {
+        spec.healthCheckNodePort = await this.pickPort(taken, held);
+        extra.mustNotExist.push(NODE_PORT_PREFIX + spec.healthCheckNodePort);
+        extra.puts.push({ key: NODE_PORT_PREFIX + spec.healthCheckNodePort, value: owner });
+      }
+      keep.add(spec.healthCheckNodePort!);
+    } else if (spec.healthCheckNodePort) {
+      // Only a Service that needs one may hold one (Kubernetes' validation says the same).
+      throw new InvalidError("Service", svc.metadata.name ?? "", [
+        fieldErrors.forbidden("spec.healthCheckNodePort", "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"),
+      ]);
+    }
     for (const p of held) if (!keep.has(p)) extra.deletes.push(NODE_PORT_PREFIX + p);
     return extra;
   }
@@ -129,6 +160,7 @@ export class ServiceAllocator {
     const ip = svc.spec?.clusterIP;
     if (ip && ip !== "None") deletes.push(CLUSTER_IP_PREFIX + ip);
     for (const p of svc.spec?.ports ?? []) if (p.nodePort) deletes.push(NODE_PORT_PREFIX + p.nodePort);
+    if (needsHealthCheckPort(svc) && svc.spec?.healthCheckNodePort) deletes.push(NODE_PORT_PREFIX + svc.spec.healthCheckNodePort);
     return { deletes };
   }
 
@@ -141,7 +173,9 @@ export class ServiceAllocator {
     }
     const port = Number(key.slice(NODE_PORT_PREFIX.length));
     const i = (svc.spec?.ports ?? []).findIndex((p) => p.nodePort === port);
-    return new InvalidError("Service", name, [fieldErrors.invalid(`spec.ports[${i}].nodePort`, port, "provided port is already allocated")]);
+    // Kubernetes answers a taken healthCheckNodePort with a 500; a 422 naming the field is more useful.
+    const field = i < 0 && svc.spec?.healthCheckNodePort === port ? "spec.healthCheckNodePort" : `spec.ports[${i}].nodePort`;
+    return new InvalidError("Service", name, [fieldErrors.invalid(field, port, "provided port is already allocated")]);
   }
 
   private checkIP(svc: Svc, ip: string): void {
@@ -153,8 +187,9 @@ export class ServiceAllocator {
     }
   }
 
+  /** Range and duplicate checks of a requested node port; `i` < 0 means spec.healthCheckNodePort. */
   private checkPort(svc: Svc, i: number, port: number, taken: Set<number>): void {
-    const field = `spec.ports[${i}].nodePort`;
+    const field = i < 0 ? "spec.healthCheckNodePort" : `spec.ports[${i}].nodePort`;
     if (port < this.ports.min || port > this.ports.max) {
       throw new InvalidError("Service", svc.metadata.name ?? "", [
         fieldErrors.invalid(field, port, `provided port is not in the valid range. The range of valid ports is ${this.ranges.nodePortRange}`),
