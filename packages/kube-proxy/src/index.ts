@@ -10,4 +10,5 @@ export * from "./iptables/restore.js";
 export * from "./iptables/iptables.js";
 export * from "./proxier.js";
 export * from "./proxy.js";
+export * from "./healthcheck/service-health-server.js";
 export * from "./run.js";

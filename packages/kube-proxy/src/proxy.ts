@@ -21,6 +21,11 @@ export interface ProxyControllerOptions {
   nodeName: string;
   syncPeriodMs: number;
   minSyncPeriodMs: number;
+  /**
+   * Called with the service map after each successful sync, for what both modes share (the
+   * per-Service health check ports); its errors are logged, never fail the sync.
+   */
+  afterSync?: (ports: ServicePortInfo[]) => Promise<void>;
 }
 
 /** Figures /healthz and /metrics report. */
@@ -128,6 +133,9 @@ export class ProxyController {
     } catch (err) {
       if (resync) this.resyncDue = true;
       throw err;
+    }
+    if (this.opts.afterSync) {
+      await this.opts.afterSync(ports).catch((err: unknown) => this.log.warn({ err }, "after-sync step failed"));
     }
     const ms = Math.round(performance.now() - t0);
     const s = this.status;

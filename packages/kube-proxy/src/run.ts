@@ -2,6 +2,7 @@
 import { loadClientConfig, RestClient } from "@kates/client";
 import { startHealthServer, type Logger } from "@kates/component-base";
 import { execCommand } from "./exec.js";
+import { serviceHealthChecks, ServiceHealthServer } from "./healthcheck/service-health-server.js";
 import { Iptables } from "./iptables/iptables.js";
 import { IptablesProxier } from "./iptables/proxier-iptables.js";
 import type { Proxier } from "./proxier.js";
@@ -41,7 +42,7 @@ export async function cleanup(opts: Pick<RunOptions, "cmdPrefix">, log: Logger):
 }
 
 async function chooseProxier(opts: RunOptions, log: Logger): Promise<Proxier> {
-  const userspace = () => new UserspaceProxier(new LoopbackAddresses(opts.cmdPrefix), log);
+  const userspace = () => new UserspaceProxier(new LoopbackAddresses(opts.cmdPrefix), log, opts.nodeName);
   if (opts.proxyMode === "userspace") return userspace();
   const iptables = new Iptables(opts.cmdPrefix);
   const problem = await iptables.probe();
@@ -93,7 +94,14 @@ export async function run(opts: RunOptions, log: Logger, signal: AbortSignal): P
   const config = opts.kubeconfig ? { ...loadClientConfig({ kubeconfig: opts.kubeconfig }) } : { server: opts.server };
   const rest = new RestClient({ ...config, userAgent: "kates-kube-proxy", qps: 0 });
   const proxier = await chooseProxier(opts, log);
-  const controller = new ProxyController(rest, proxier, log, { nodeName: opts.nodeName, syncPeriodMs: opts.syncPeriodMs, minSyncPeriodMs: opts.minSyncPeriodMs });
+  // Health check ports answer in both modes; they report the proxy unhealthy as /healthz does.
+  const serviceHealth = new ServiceHealthServer(log, { proxyHealthy: () => healthBody(controller.status, opts.syncPeriodMs).healthy });
+  const controller: ProxyController = new ProxyController(rest, proxier, log, {
+    nodeName: opts.nodeName,
+    syncPeriodMs: opts.syncPeriodMs,
+    minSyncPeriodMs: opts.minSyncPeriodMs,
+    afterSync: (ports) => serviceHealth.sync(serviceHealthChecks(ports, opts.nodeName)),
+  });
   const health = await startHealthServer({
     host: opts.bindAddress,
     port: opts.healthzPort,
@@ -109,6 +117,7 @@ export async function run(opts: RunOptions, log: Logger, signal: AbortSignal): P
   try {
     await controller.run(signal);
   } finally {
+    await serviceHealth.close();
     await proxier.close();
     await health.close();
     rest.close();

@@ -42,6 +42,19 @@ describe("endpointsFor", () => {
 });
 
 describe("servicePorts", () => {
+
+  it("carries internalTrafficPolicy Local, the health check port of a Local LoadBalancer, and the terminating fallback", () => {
+    const lb = svc({ type: "LoadBalancer", clusterIP: "10.96.0.20", externalTrafficPolicy: "Local", internalTrafficPolicy: "Local", healthCheckNodePort: 31000, ports: [{ name: "http", port: 80, nodePort: 30080, protocol: "TCP" }] });
+    const [p] = servicePorts(lb, [slice([{ addresses: ["10.244.1.3"], conditions: { ready: false, serving: true, terminating: true } }])]);
+    expect(p).toMatchObject({ internalPolicyLocal: true, externalPolicyLocal: true, healthCheckNodePort: 31000, terminatingFallback: true });
+    const [ready] = servicePorts(lb, [slice([{ addresses: ["10.244.1.3"] }])]);
+    expect(ready!.terminatingFallback).toBeUndefined();
+    // Cluster policies, or a NodePort (no load balancer to probe it), carry neither.
+    const np = servicePorts(svc({ ...structuredClone(lb.spec!), type: "NodePort", internalTrafficPolicy: "Cluster" }), [])[0]!;
+    expect(np.internalPolicyLocal).toBeUndefined();
+    expect(np.healthCheckNodePort).toBeUndefined();
+    expect(servicePorts(svc({ ...structuredClone(lb.spec!), externalTrafficPolicy: "Cluster" }), [])[0]!.healthCheckNodePort).toBeUndefined();
+  });
   it("resolves a NodePort Service with session affinity into one entry per port", () => {
     const s = svc({ type: "NodePort", clusterIP: "10.96.0.20", sessionAffinity: "ClientIP", ports: [{ name: "http", port: 80, nodePort: 30080, protocol: "TCP" }, { name: "dns", port: 53, nodePort: 30053, protocol: "UDP" }] });
     const [http, dns] = servicePorts(s, [slice([{ addresses: ["10.244.1.2"] }])]);

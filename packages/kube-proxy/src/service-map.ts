@@ -27,6 +27,11 @@ export function hasClusterIP(svc: Service): boolean {
  * not drop connections). IPv4 slices only.
  */
 export function endpointsFor(port: ServicePort, slices: EndpointSlice[]): EndpointInfo[] {
+  return resolveEndpoints(port, slices).endpoints;
+}
+
+/** endpointsFor, also saying whether the endpoints are the terminating fallback. */
+function resolveEndpoints(port: ServicePort, slices: EndpointSlice[]): { endpoints: EndpointInfo[]; terminating: boolean } {
   const ready = new Map<string, EndpointInfo>();
   const terminating = new Map<string, EndpointInfo>();
   const wantName = port.name ?? "";
@@ -45,7 +50,7 @@ export function endpointsFor(port: ServicePort, slices: EndpointSlice[]): Endpoi
     }
   }
   const chosen = ready.size ? ready : terminating;
-  return [...chosen.values()].sort(compareEndpoints);
+  return { endpoints: [...chosen.values()].sort(compareEndpoints), terminating: !ready.size && terminating.size > 0 };
 }
 
 function compareEndpoints(a: EndpointInfo, b: EndpointInfo): number {
@@ -66,22 +71,29 @@ export function servicePorts(svc: Service, slices: EndpointSlice[]): ServicePort
   const external = spec.type === "NodePort" || spec.type === "LoadBalancer";
   const lbIPs = spec.type === "LoadBalancer" ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip) : [];
   const affinitySeconds = spec.sessionAffinity === "ClientIP" ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
-  return (spec.ports ?? []).map((p) => ({
-    key: `${namespace}/${name}:${p.name ?? ""}`,
-    namespace,
-    name,
-    portName: p.name ?? "",
-    protocol: proto(p.protocol),
-    clusterIP: spec.clusterIP!,
-    port: p.port,
-    ...(external && p.nodePort && { nodePort: p.nodePort }),
-    ...(external && spec.externalTrafficPolicy === "Local" && { externalPolicyLocal: true as const }),
-    loadBalancerIPs: lbIPs,
-    loadBalancerSourceRanges: lbIPs.length ? (spec.loadBalancerSourceRanges ?? []) : [],
-    externalIPs: spec.externalIPs ?? [],
-    ...(affinitySeconds !== undefined && { affinitySeconds }),
-    endpoints: endpointsFor(p, slices),
-  }));
+  const hcPort = spec.type === "LoadBalancer" && spec.externalTrafficPolicy === "Local" && spec.healthCheckNodePort ? spec.healthCheckNodePort : undefined;
+  return (spec.ports ?? []).map((p) => {
+    const eps = resolveEndpoints(p, slices);
+    return {
+      key: `${namespace}/${name}:${p.name ?? ""}`,
+      namespace,
+      name,
+      portName: p.name ?? "",
+      protocol: proto(p.protocol),
+      clusterIP: spec.clusterIP!,
+      port: p.port,
+      ...(external && p.nodePort && { nodePort: p.nodePort }),
+      ...(external && spec.externalTrafficPolicy === "Local" && { externalPolicyLocal: true as const }),
+      ...(spec.internalTrafficPolicy === "Local" && { internalPolicyLocal: true as const }),
+      ...(hcPort !== undefined && { healthCheckNodePort: hcPort }),
+      loadBalancerIPs: lbIPs,
+      loadBalancerSourceRanges: lbIPs.length ? (spec.loadBalancerSourceRanges ?? []) : [],
+      externalIPs: spec.externalIPs ?? [],
+      ...(affinitySeconds !== undefined && { affinitySeconds }),
+      endpoints: eps.endpoints,
+      ...(eps.terminating && { terminatingFallback: true as const }),
+    };
+  });
 }
 
 /** Every Service port of the cluster, sorted by key so renderings are stable. */

@@ -33,8 +33,20 @@ export interface ServicePortInfo {
    * to this node's endpoints only, unmasqueraded; absent for Cluster.
    */
   externalPolicyLocal?: true;
+  /**
+   * internalTrafficPolicy Local: ClusterIP traffic goes to this node's endpoints only, and is
+   * dropped when there is none here; absent for Cluster.
+   */
+  internalPolicyLocal?: true;
+  /**
+   * spec.healthCheckNodePort (LoadBalancer with externalTrafficPolicy Local): the port where this
+   * node tells a load balancer whether it has a local endpoint of the Service.
+   */
+  healthCheckNodePort?: number;
   /** sessionAffinity ClientIP: stickiness timeout in seconds; undefined for None. */
   affinitySeconds?: number;
   /** Backends traffic goes to, sorted by ip then port (ready ones, or terminating-but-serving as a fallback). */
   endpoints: EndpointInfo[];
+  /** The endpoints are terminating-but-serving ones (none is ready): they carry traffic but do not count as healthy. */
+  terminatingFallback?: true;
 }

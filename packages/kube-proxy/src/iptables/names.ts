@@ -62,6 +62,12 @@ const portId = (sp: ServicePortInfo) => `${sp.key}/${sp.protocol}`;
 
 /** Per-service-port chain: balances over the endpoints. */
 export const svcChain = (sp: ServicePortInfo) => `KATES-SVC-${hash16(portId(sp))}`;
+/**
+ * Per-service-port chain for ClusterIP traffic with internalTrafficPolicy Local: balances over this
+ * node's endpoints only (Kubernetes' KUBE-SVL-*). KATES-SVC-* keeps every endpoint for NodePort/LB
+ * traffic from pods, which neither policy applies to.
+ */
+export const svlChain = (sp: ServicePortInfo) => `KATES-SVL-${hash16(portId(sp))}`;
 /** Per-service-port chain for traffic from outside (NodePort, LoadBalancer, external IPs): masquerade, then KATES-SVC-*. */
 export const extChain = (sp: ServicePortInfo) => `KATES-EXT-${hash16(portId(sp))}`;
 /** Per-service-port chain for LoadBalancer IPs: source-range check, then KATES-EXT-*. */

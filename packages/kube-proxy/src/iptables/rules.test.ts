@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServicePortInfo } from "../types.js";
-import { extChain, fwChain, hash16, sepName, svcChain } from "./names.js";
+import { extChain, fwChain, hash16, sepName, svcChain, svlChain } from "./names.js";
 import { renderRules, RuleRenderer, rulesetStats, type RenderOptions } from "./rules.js";
 
 const OPTS: RenderOptions = { clusterCIDR: "10.244.0.0/16", masqueradeAll: false };
@@ -96,6 +96,52 @@ describe("renderRules", () => {
     expect(none.filter.get("KATES-EXTERNAL-SERVICES")![0]).toMatch(/has no endpoints" -j REJECT/);
     // Without a cluster CIDR only node-local sources are treated as inside.
     expect(renderRules([sp], { clusterCIDR: "", masqueradeAll: false, nodeName: "n1" }).nat.get(extChain(sp))).toHaveLength(2);
+  });
+
+  it("with internalTrafficPolicy Local, sends the ClusterIP to this node's endpoints only", () => {
+    const eps = [{ ip: "10.244.1.2", port: 8080, nodeName: "n1" }, { ip: "10.244.1.3", port: 8080, nodeName: "n2" }, { ip: "10.244.2.4", port: 8080, nodeName: "n1" }];
+    const sp = port({ internalPolicyLocal: true, endpoints: eps });
+    const r = renderRules([sp], { ...OPTS, nodeName: "n1" });
+    expect(r.nat.get("KATES-SERVICES")![0]).toBe(`-A KATES-SERVICES -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web:http cluster IP" -j ${svlChain(sp)}`);
+    const svl = r.nat.get(svlChain(sp))!;
+    expect(svl[0]).toMatch(/^-A KATES-SVL-\S+ ! -s 10\.244\.0\.0\/16 -d 10\.96\.0\.20\/32 .* -j KATES-MARK-MASQ$/);
+    expect(svl.filter((x) => x.includes("DNAT")).map((x) => x.split("--to-destination ")[1])).toEqual(["10.244.1.2:8080", "10.244.2.4:8080"]);
+    // A ClusterIP-only Service needs no all-endpoints chain.
+    expect(r.nat.has(svcChain(sp))).toBe(false);
+    expect(r.filter.get("KATES-SERVICES")).toEqual([]);
+    // Cluster (the default) is unchanged: every endpoint, no SVL chain.
+    const cluster = renderRules([port({ endpoints: eps })], { ...OPTS, nodeName: "n1" });
+    expect([...cluster.nat.keys()].some((c) => c.startsWith("KATES-SVL-"))).toBe(false);
+    expect(cluster.nat.get(svcChain(sp))!.filter((x) => x.includes("DNAT"))).toHaveLength(3);
+  });
+
+  it("with internalTrafficPolicy Local and no local endpoint, DROPs the ClusterIP (not REJECT) and keeps external paths", () => {
+    const sp = port({ internalPolicyLocal: true, nodePort: 30080, endpoints: [{ ip: "10.244.2.4", port: 8080, nodeName: "n2" }] });
+    const r = renderRules([sp], { ...OPTS, nodeName: "n1" });
+    expect(r.filter.get("KATES-SERVICES")).toEqual([`-A KATES-SERVICES -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -m comment --comment "default/web:http has no local endpoints" -j DROP`]);
+    expect(r.nat.get("KATES-SERVICES")!.some((x) => x.includes("cluster IP"))).toBe(false);
+    expect(r.nat.has(svlChain(sp))).toBe(false);
+    // The NodePort (externalTrafficPolicy Cluster) still reaches every endpoint.
+    expect(r.nat.get(extChain(sp))!.map((x) => x.split(" -j ")[1])).toEqual(["KATES-MARK-MASQ", svcChain(sp)]);
+    expect(r.nat.get(svcChain(sp))!.filter((x) => x.includes("DNAT"))).toHaveLength(1);
+    expect(r.filter.get("KATES-EXTERNAL-SERVICES")).toEqual([]);
+    // No endpoints anywhere is still "no endpoints": REJECT.
+    const none = renderRules([port({ internalPolicyLocal: true, endpoints: [] })], { ...OPTS, nodeName: "n1" });
+    expect(none.filter.get("KATES-SERVICES")![0]).toMatch(/has no endpoints" -j REJECT/);
+  });
+
+  it("with both policies Local, pods reaching the NodePort still get every endpoint through KATES-SVC", () => {
+    const eps = [{ ip: "10.244.1.2", port: 8080, nodeName: "n1" }, { ip: "10.244.2.4", port: 8080, nodeName: "n2" }];
+    const sp = port({ internalPolicyLocal: true, externalPolicyLocal: true, nodePort: 30080, healthCheckNodePort: 31999, endpoints: eps });
+    const r = renderRules([sp], { ...OPTS, nodeName: "n1" });
+    expect(r.nat.get(extChain(sp))![0]).toMatch(new RegExp(`-s 10\\.244\\.0\\.0/16 .* -j ${svcChain(sp)}$`));
+    expect(r.nat.get(svcChain(sp))!.filter((x) => x.includes("DNAT"))).toHaveLength(2);
+    expect(r.nat.get(svlChain(sp))!.filter((x) => x.includes("DNAT"))).toHaveLength(1);
+    // The masquerade-from-outside rule matches the ClusterIP, so it belongs to the chain the ClusterIP enters.
+    expect(r.nat.get(svcChain(sp))!.some((x) => x.includes("-d 10.96.0.20/32"))).toBe(false);
+    // Nothing of ours guards the health check port: a load balancer must always reach it.
+    const all = [...r.filter.values(), ...r.nat.values()].flat();
+    expect(all.some((x) => x.includes("31999"))).toBe(false);
   });
 
   it("masquerades what KATES-MARK-MASQ marked, and only that", () => {

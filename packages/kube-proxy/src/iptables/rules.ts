@@ -7,6 +7,9 @@
  *                                       -> (LoadBalancer IP)  KATES-FW-x -> KATES-EXT-x -> KATES-SVC-x
  *                                       -> (external IP)      KATES-EXT-x
  *                                       -> (last rule, local destination) KATES-NODEPORTS -> KATES-EXT-x
+ * With internalTrafficPolicy Local, the ClusterIP goes to KATES-SVL-x instead, which balances over
+ * this node's endpoints only; with none here the filter table DROPs ClusterIP traffic ("has no local
+ * endpoints"; REJECT would tell the client the Service has no endpoints at all, which is untrue).
  * With externalTrafficPolicy Local, KATES-EXT-x sends pod and node-local sources to KATES-SVC-x
  * (like ClusterIP traffic) and balances everything else over this node's endpoints without
  * masquerading, so they see the client's address; with no local endpoint it DNATs nothing and the
@@ -19,7 +22,7 @@ import { createHash } from "node:crypto";
 import type { EndpointInfo, ServicePortInfo } from "../types.js";
 import {
   EXTERNAL_SERVICES, FIREWALL, FORWARD, MARK_MASQ, MASQ_MARK, NODEPORTS, POSTROUTING, SERVICES,
-  extChain, fwChain, sepName, svcChain,
+  extChain, fwChain, sepName, svcChain, svlChain,
 } from "./names.js";
 
 /** Chains and their rule lines (`-A CHAIN ...`) for one table; every chain here is ours. */
@@ -50,7 +53,7 @@ export interface RenderOptions {
    * sources given one port at once); turn them on where that matters more.
    */
   masqueradeFullyRandom?: boolean;
-  /** This node's name: endpoints whose nodeName equals it are the local ones (externalTrafficPolicy Local). */
+  /** This node's name: endpoints whose nodeName equals it are the local ones (both traffic policies' Local). */
   nodeName?: string;
 }
 
@@ -180,7 +183,16 @@ function renderServicePort(nat: TableRules, filter: TableRules, sp: ServicePortI
 
   const svc = svcChain(sp);
   const ext = extChain(sp);
-  add(nat, SERVICES, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${svc}`);
+  const local = sp.endpoints.filter((ep) => ep.nodeName !== undefined && ep.nodeName === opts.nodeName);
+  // The chain ClusterIP traffic enters: every endpoint, or with internalTrafficPolicy Local this node's only.
+  const internal = sp.internalPolicyLocal ? svlChain(sp) : svc;
+  const internalEndpoints = sp.internalPolicyLocal ? local : sp.endpoints;
+  if (internalEndpoints.length) {
+    add(nat, SERVICES, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${internal}`);
+  } else {
+    // Endpoints exist, just none here: drop (the client retries or times out), as Kubernetes does.
+    add(filter, SERVICES, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} has no local endpoints`)} -j DROP`);
+  }
   for (const ip of sp.externalIPs) add(nat, SERVICES, `${match(ip, sp.port)} ${cmt(`${sp.key} external IP`)} -j ${ext}`);
   if (sp.loadBalancerIPs.length) {
     const fw = fwChain(sp);
@@ -199,7 +211,6 @@ function renderServicePort(nat: TableRules, filter: TableRules, sp: ServicePortI
     if (opts.clusterCIDR) add(nat, ext, `-s ${opts.clusterCIDR} ${cmt(`pod traffic for ${sp.key} external destinations`)} -j ${svc}`);
     add(nat, ext, `-m addrtype --src-type LOCAL ${cmt(`masquerade LOCAL traffic for ${sp.key} external destinations`)} -j ${MARK_MASQ}`);
     add(nat, ext, `-m addrtype --src-type LOCAL ${cmt(`route LOCAL traffic for ${sp.key} external destinations`)} -j ${svc}`);
-    const local = sp.endpoints.filter((ep) => ep.nodeName !== undefined && ep.nodeName === opts.nodeName);
     if (local.length) balance(nat, ext, sp, local);
     else {
       // Not DNATed above, so the packet still carries the Service address: drop it before it is delivered or forwarded.
@@ -212,11 +223,16 @@ function renderServicePort(nat: TableRules, filter: TableRules, sp: ServicePortI
     add(nat, ext, `-j ${svc}`);
   }
 
-  // ClusterIP traffic from outside the pod network (nodes, other hosts) must come back through this node.
-  if (opts.masqueradeAll) add(nat, svc, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${MARK_MASQ}`);
-  else if (opts.clusterCIDR) add(nat, svc, `! -s ${opts.clusterCIDR} ${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${MARK_MASQ}`);
-
-  balance(nat, svc, sp, sp.endpoints);
+  if (internalEndpoints.length) {
+    // ClusterIP traffic from outside the pod network (nodes, other hosts) must come back through this node.
+    if (opts.masqueradeAll) add(nat, internal, `${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${MARK_MASQ}`);
+    else if (opts.clusterCIDR) add(nat, internal, `! -s ${opts.clusterCIDR} ${match(sp.clusterIP, sp.port)} ${cmt(`${sp.key} cluster IP`)} -j ${MARK_MASQ}`);
+    if (internal !== svc) balance(nat, internal, sp, internalEndpoints);
+  }
+  // KATES-SVC-x (every endpoint) serves the ClusterIP under the Cluster policy and, whatever the
+  // internal policy, external destinations: pods and the node reaching a NodePort/LB/external IP get
+  // every endpoint, as in Kubernetes, where that traffic is subject to neither policy.
+  if (!sp.internalPolicyLocal || external) balance(nat, svc, sp, sp.endpoints);
 }
 
 /**

@@ -18,6 +18,8 @@ interface Want {
   host: string;
   port: number;
   sp: ServicePortInfo;
+  /** The ClusterIP listener (internalTrafficPolicy applies to it only). */
+  clusterIP?: true;
 }
 
 export class UserspaceProxier implements Proxier {
@@ -30,6 +32,8 @@ export class UserspaceProxier implements Proxier {
   constructor(
     private readonly loopback: LoopbackAddresses,
     private readonly log: Logger,
+    /** This node's name, for internalTrafficPolicy Local. */
+    private readonly nodeName?: string,
   ) {}
 
   async sync(ports: ServicePortInfo[], nodeAddresses: string[], _resync: boolean): Promise<SyncOutcome> {
@@ -37,7 +41,7 @@ export class UserspaceProxier implements Proxier {
     for (const sp of ports) {
       if (sp.protocol === "sctp") continue;
       const proto = sp.protocol;
-      want.set(`${proto}/${sp.clusterIP}:${sp.port}`, { proto, host: sp.clusterIP, port: sp.port, sp });
+      want.set(`${proto}/${sp.clusterIP}:${sp.port}`, { proto, host: sp.clusterIP, port: sp.port, sp, clusterIP: true });
       if (sp.nodePort !== undefined) {
         for (const host of nodeAddresses.length ? nodeAddresses : ["0.0.0.0"]) want.set(`${proto}/${host}:${sp.nodePort}`, { proto, host, port: sp.nodePort, sp });
       }
@@ -71,7 +75,10 @@ export class UserspaceProxier implements Proxier {
         this.listeners.set(key, l);
         opened++;
       }
-      l.balancer.update(w.sp.endpoints, w.sp.affinitySeconds);
+      // internalTrafficPolicy Local: the ClusterIP uses this node's endpoints only. With none here the
+      // connection is reset like one to a Service without endpoints (a socket cannot "drop").
+      const eps = w.clusterIP && w.sp.internalPolicyLocal ? w.sp.endpoints.filter((e) => e.nodeName !== undefined && e.nodeName === this.nodeName) : w.sp.endpoints;
+      l.balancer.update(eps, w.sp.affinitySeconds);
     }
     for (const ip of [...this.addresses]) {
       if (clusterIPs.has(ip)) continue;
