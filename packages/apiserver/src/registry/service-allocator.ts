@@ -2,7 +2,9 @@
  * ClusterIP and NodePort allocation. Each allocated IP or port is an etcd key claimed in
  * the same transaction that writes the Service (create-if-absent), so two apiservers can
  * never hand out the same address: the loser's transaction fails and it picks again. The
- * keys are deleted in the transaction that deletes the Service (or drops the port).
+ * keys are deleted in the transaction that deletes the Service (or drops the port). A
+ * LoadBalancer with externalTrafficPolicy Local also holds spec.healthCheckNodePort, a key in
+ * the same node port space (kube-proxy serves its load-balancer health check there).
  *
  * As Kubernetes does since 1.27 (KEP-3070), dynamic IPs come from the upper part of the
  * range so that the lower part stays free for addresses users ask for explicitly.
