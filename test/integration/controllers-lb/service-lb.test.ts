@@ -83,7 +83,9 @@ describe("service-lb controller", () => {
     await services().delete("nopool");
     await createLB("next");
     expect(await until(() => lbIP("next"), 10_000, "next gets the deleted Service's address")).toBe("172.31.255.1");
-    const allocated = (await events.list()).items.filter((e) => e.reason === "IPAllocated").map((e) => e.involvedObject?.name);
-    expect(allocated).toEqual(expect.arrayContaining(["nopool", "web", "late", "next"]));
+    // The event for "next" is written after its status: wait for it rather than race it.
+    const allocatedNames = async () => (await events.list()).items.filter((e) => e.reason === "IPAllocated").map((e) => e.involvedObject?.name);
+    await until(async () => ((await allocatedNames()).includes("next") ? true : undefined), 10_000, "IPAllocated event for next");
+    expect(await allocatedNames()).toEqual(expect.arrayContaining(["nopool", "web", "late", "next"]));
   });
 });
