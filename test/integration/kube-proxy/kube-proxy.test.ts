@@ -1,15 +1,13 @@
 // kube-proxy as a real process in a network namespace (netns-lab.ts), against a real apiserver and
 // etcd: Services and EndpointSlices are written through the API, traffic goes through the kernel's
 // nat table to busybox httpd "pods" in their own namespaces. The host's iptables are never touched.
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findResource, type EndpointSlice, type Node, type Service } from "@kates/api";
 import { RestClient } from "@kates/client";
-import { REPO_ROOT } from "../../harness/apiserver.js";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
 import { NetnsLab, type LabProcess } from "./netns-lab.js";
+import { KUBE_PROXY_MAIN, spawnKubeProxy, untilProxy } from "./proxy-process.js";
 
-const MAIN = resolve(REPO_ROOT, "packages/kube-proxy/dist/main.js");
 const NODE = "kp-node";
 
 let cp: ControlPlane;
@@ -21,24 +19,10 @@ let proxy: LabProcess | undefined;
 const services = () => rest.resource<Service>(findResource("", "v1", "services")!, "default");
 const slices = () => rest.resource<EndpointSlice>(findResource("discovery.k8s.io", "v1", "endpointslices")!, "default");
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}\nkube-proxy (exit ${proxy?.child.exitCode ?? proxy?.child.signalCode}) output:\n${proxy?.output.toString().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> => untilProxy(fn, ms, what, proxy);
 
 function startProxy(...extra: string[]): LabProcess {
-  proxy = lab.spawnIn(lab.node, [process.execPath, "--enable-source-maps", MAIN, "--server", apiUrl, "--hostname-override", NODE, "--min-sync-period", "0", ...extra]);
+  proxy = spawnKubeProxy(lab, apiUrl, NODE, extra);
   return proxy;
 }
 
@@ -217,7 +201,7 @@ describe("kube-proxy in iptables mode", () => {
 
   it("--cleanup removes every jump and KATES- chain", async () => {
     await proxy!.stop("SIGTERM");
-    const c = lab.spawnIn(lab.node, [process.execPath, MAIN, "--cleanup"]);
+    const c = lab.spawnIn(lab.node, [process.execPath, KUBE_PROXY_MAIN, "--cleanup"]);
     await new Promise((r) => c.child.once("exit", r));
     expect(c.child.exitCode).toBe(0);
     expect(lab.iptablesSave()).not.toContain("KATES");
@@ -250,7 +234,7 @@ describe("kube-proxy in userspace mode", () => {
 
   it("is chosen automatically when iptables-restore is missing", async () => {
     // PATH without /usr/sbin (iptables-restore) but with ip.
-    const p = lab.spawnIn(lab.node, [process.execPath, MAIN, "--server", apiUrl, "--hostname-override", NODE], { PATH: "/usr/bin:/bin" });
+    const p = lab.spawnIn(lab.node, [process.execPath, KUBE_PROXY_MAIN, "--server", apiUrl, "--hostname-override", NODE], { PATH: "/usr/bin:/bin" });
     proxy = p;
     await until(async () => (await healthz()).mode === "userspace" && Number((await healthz()).syncs) >= 1, 20_000, "fallback");
     expect(p.output.toString()).toContain("falling back to the userspace proxy");

@@ -3,15 +3,13 @@
 // kube-proxy's node, pod b on another node (their EndpointSlice nodeName says so); a pod client
 // routed through the node plays a pod, the host namespace an outside load balancer.
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findResource, type EndpointSlice, type Node, type Service } from "@kates/api";
 import { RestClient } from "@kates/client";
-import { REPO_ROOT } from "../../harness/apiserver.js";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
 import { NetnsLab, type LabProcess, type PodNs } from "./netns-lab.js";
+import { spawnKubeProxy, untilProxy } from "./proxy-process.js";
 
-const MAIN = resolve(REPO_ROOT, "packages/kube-proxy/dist/main.js");
 const NODE = "kp-node";
 const OTHER = "other-node";
 
@@ -27,24 +25,10 @@ let podClient: PodNs;
 const services = () => rest.resource<Service>(findResource("", "v1", "services")!, "default");
 const slices = () => rest.resource<EndpointSlice>(findResource("discovery.k8s.io", "v1", "endpointslices")!, "default");
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}\nkube-proxy output:\n${proxy?.output.toString().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> => untilProxy(fn, ms, what, proxy);
 
 function startProxy(...extra: string[]): LabProcess {
-  proxy = lab.spawnIn(lab.node, [process.execPath, "--enable-source-maps", MAIN, "--server", apiUrl, "--hostname-override", NODE, "--min-sync-period", "0", ...extra]);
+  proxy = spawnKubeProxy(lab, apiUrl, NODE, extra);
   return proxy;
 }
 
