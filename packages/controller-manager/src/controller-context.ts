@@ -19,6 +19,13 @@ export interface ControllerManagerOptions {
   nodeCIDRMaskSize: number;
   /** Service LB: --load-balancer-ip-pool (CIDR or A-B); empty or unset: LoadBalancer Services stay pending. */
   loadBalancerIPPool?: string;
+  /** EndpointSlice: endpoints per slice (--max-endpoints-per-slice, 1..1000); unset: 100. */
+  maxEndpointsPerSlice?: number;
+  /**
+   * Endpoints: addresses per Endpoints object before truncation; unset: Kubernetes' fixed 1000.
+   * Not a flag (Kubernetes has none); lowered in-process by tests only.
+   */
+  endpointsMaxCapacity?: number;
   /** Controllers to run: names, "*" for all, "-name" to disable one (as --controllers does). */
   controllers: string[];
 }

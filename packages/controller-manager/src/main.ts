@@ -2,6 +2,7 @@
 /** kates-controller-manager entry point: flags, then run() (controller-manager.ts). */
 import { parseDuration, runDaemon } from "@kates/component-base";
 import { run, type RunOptions } from "./controller-manager.js";
+import { parseMaxEndpointsPerSlice } from "./controllers/endpointslice/slice-placement.js";
 import { IpPool } from "./controllers/servicelb/ip-pool.js";
 
 /** Fails flag parsing (exit 2 with usage) on a malformed pool instead of at controller start. */
@@ -26,6 +27,7 @@ runDaemon<RunOptions>({
     "cluster-cidr": { type: "string", default: "10.244.0.0/16", help: "pod network, split into per-node podCIDRs" },
     "node-cidr-mask-size": { type: "string", default: "24", help: "prefix length of each node's podCIDR" },
     "load-balancer-ip-pool": { type: "string", default: "", help: "addresses for LoadBalancer Services, a CIDR (172.31.255.0/28) or A-B range; empty: they stay <pending>" },
+    "max-endpoints-per-slice": { type: "string", default: "100", help: "endpoints per EndpointSlice before another slice is started (1..1000)" },
     "log-level": { type: "string", default: "info", help: "trace, debug, info, warn or error" },
   },
   options: (v) => ({
@@ -43,6 +45,7 @@ runDaemon<RunOptions>({
     clusterCIDR: String(v["cluster-cidr"]),
     nodeCIDRMaskSize: Number(v["node-cidr-mask-size"]),
     loadBalancerIPPool: validPool(String(v["load-balancer-ip-pool"])),
+    maxEndpointsPerSlice: parseMaxEndpointsPerSlice(String(v["max-endpoints-per-slice"])),
   }),
   run,
 });

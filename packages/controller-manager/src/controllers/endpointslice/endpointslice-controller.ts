@@ -1,8 +1,10 @@
 /**
  * EndpointSliceController keeps discovery.k8s.io/v1 EndpointSlices for every Service with a
  * selector: `<service>-<random>` slices labelled kubernetes.io/service-name and managed-by
- * endpointslice-controller.k8s.io, owned by the Service. One slice per distinct port set
- * (Kubernetes additionally splits at 100 endpoints per slice; not done here).
+ * endpointslice-controller.k8s.io, owned by the Service. Endpoints are grouped by their
+ * distinct port set and split at --max-endpoints-per-slice (default 100) per group, placed
+ * with minimal churn (slice-placement.ts); a Service without endpoints keeps one empty slice.
+ * IPv4 only: every slice has addressType IPv4.
  *
  * Primary: Services. Secondary: Pods, EndpointSlices (only the ones this controller manages;
  * the apiserver's own `kubernetes` slice is not). Triggers: service add/update/delete, pod
@@ -13,7 +15,8 @@ import { runWorkers, splitKey, waitForCacheSync, WorkQueue, type Informer, type 
 import type { Controller, ControllerContext } from "../../controller-context.js";
 import { hasSelector } from "../endpoints/endpoints-utils.js";
 import { wireServiceTriggers } from "../endpoints/service-triggers.js";
-import { computeSliceGroups, CONTROLLER_NAME, MANAGED_BY_LABEL, planSlices, SERVICE_NAME_LABEL } from "./endpointslice-utils.js";
+import { computeSliceGroups, CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from "./endpointslice-utils.js";
+import { DEFAULT_MAX_ENDPOINTS_PER_SLICE, planSlices } from "./slice-placement.js";
 
 const SERVICES = findResource("", "v1", "services")!;
 const PODS = findResource("", "v1", "pods")!;
@@ -57,7 +60,8 @@ export class EndpointSliceController implements Controller {
     const stale = !svc ? existing : existing.filter((s) => s.metadata.ownerReferences?.some((r) => r.controller && r.uid !== svc.metadata.uid));
     for (const s of stale) await this.deleteSlice(client, s);
     if (!svc || !hasSelector(svc)) return;
-    const plan = planSlices(svc, computeSliceGroups(svc, this.pods.lister.list(namespace)), existing.filter((s) => !stale.includes(s)));
+    const max = this.ctx.options.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE;
+    const plan = planSlices(svc, computeSliceGroups(svc, this.pods.lister.list(namespace)), existing.filter((s) => !stale.includes(s)), max);
     for (const s of plan.create) await client.create(s);
     for (const s of plan.update) await client.update(s);
     for (const s of plan.delete) await this.deleteSlice(client, s);

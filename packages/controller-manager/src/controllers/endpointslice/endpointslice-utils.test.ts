@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EndpointSlice, Pod, Service } from "@kates/api";
-import { computeSliceGroups, desiredSlice, planSlices } from "./endpointslice-utils.js";
+import { computeSliceGroups, desiredSlice } from "./endpointslice-utils.js";
+import { planSlices } from "./slice-placement.js";
 
 const svc: Service = { metadata: { name: "web", namespace: "default", uid: "svc-uid", labels: { tier: "front" } }, spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: "http" }] } };
 const pod = (name: string, ip: string, ready = true, port = 8080, deleting = false): Pod => ({

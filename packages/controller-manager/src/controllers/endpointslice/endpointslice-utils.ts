@@ -1,8 +1,7 @@
 /**
- * Pure desired-state computation of the EndpointSlice controller: one slice per distinct
- * set of resolved ports (usually one per Service), and the plan that turns the existing
- * managed slices into the desired ones. Kubernetes also splits slices at 100 endpoints;
- * this one does not (yet).
+ * Pure desired-state computation of the EndpointSlice controller: a Service's endpoints
+ * grouped by their distinct set of resolved ports (usually one group per Service), and the
+ * slice object for a group. How groups are split across slices: slice-placement.ts.
  */
 import type { Endpoint, EndpointSlice, EndpointSlicePort, Pod, Service } from "@kates/api";
 import { isPodReady } from "../shared/controller-utils.js";
@@ -46,44 +45,8 @@ export function computeSliceGroups(svc: Service, pods: Pod[]): SliceGroup[] {
   return out.length ? out : [{ ports: [], endpoints: [] }];
 }
 
-/** What to create, update and delete to make `existing` (this service's managed slices) hold `groups`. */
-export interface SlicePlan {
-  create: EndpointSlice[];
-  update: EndpointSlice[];
-  delete: EndpointSlice[];
-}
-
-const portsKey = (ports: EndpointSlicePort[] | undefined) => canonical(ports ?? []);
-
-/**
- * Pairs each group with an existing slice of the same ports, then reuses the leftover slices
- * for leftover groups (an update rather than delete + create), creates the rest and deletes
- * any slice still unused. Unchanged slices are left alone.
- */
-export function planSlices(svc: Service, groups: SliceGroup[], existing: EndpointSlice[]): SlicePlan {
-  const plan: SlicePlan = { create: [], update: [], delete: [] };
-  const unused = [...existing].sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
-  const pending: SliceGroup[] = [];
-  const assign = (slice: EndpointSlice, g: SliceGroup) => {
-    const want = desiredSlice(svc, g, slice);
-    if (canonical(sliceContent(want)) !== canonical(sliceContent(slice))) plan.update.push(want);
-  };
-  for (const g of groups) {
-    const i = unused.findIndex((s) => portsKey(s.ports) === portsKey(g.ports));
-    if (i < 0) pending.push(g);
-    else assign(unused.splice(i, 1)[0]!, g);
-  }
-  for (const g of pending) {
-    const reuse = unused.shift();
-    if (reuse) assign(reuse, g);
-    else plan.create.push(desiredSlice(svc, g));
-  }
-  plan.delete.push(...unused);
-  return plan;
-}
-
 /** The fields this controller owns, for change detection. */
-function sliceContent(s: EndpointSlice): unknown {
+export function sliceContent(s: EndpointSlice): unknown {
   return { labels: s.metadata.labels ?? {}, owners: s.metadata.ownerReferences ?? [], type: s.addressType, endpoints: s.endpoints ?? [], ports: s.ports ?? [] };
 }
 
