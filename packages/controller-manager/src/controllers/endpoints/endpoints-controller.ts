@@ -7,10 +7,15 @@
  * add/update/delete (mapped to the services selecting it), and the deletion of an Endpoints
  * object (re-created). Endpoints carry no ownerReference, as in Kubernetes, so a deleted
  * Service's Endpoints are deleted here.
+ *
+ * Over 1000 addresses the object is truncated (ready addresses kept first) and annotated
+ * endpoints.kubernetes.io/over-capacity=truncated, as in Kubernetes; the annotation goes
+ * away once the Service is back under capacity (endpoints-capacity.ts).
  */
 import { findResource, isAlreadyExists, isNotFound, type Endpoints, type Pod, type Service } from "@kates/api";
 import { objectKey, runWorkers, splitKey, waitForCacheSync, WorkQueue, type Informer } from "@kates/client";
 import type { Controller, ControllerContext } from "../../controller-context.js";
+import { MAX_ENDPOINTS_CAPACITY, OVER_CAPACITY_ANNOTATION, OVER_CAPACITY_TRUNCATED, truncateSubsets } from "./endpoints-capacity.js";
 import { canonical, computeSubsets, hasSelector } from "./endpoints-utils.js";
 import { wireServiceTriggers } from "./service-triggers.js";
 
@@ -54,13 +59,19 @@ export class EndpointsController implements Controller {
       return;
     }
     if (!hasSelector(svc)) return;
-    const subsets = computeSubsets(svc, this.pods.lister.list(namespace));
+    const max = this.ctx.options.endpointsMaxCapacity ?? MAX_ENDPOINTS_CAPACITY;
+    const { subsets, truncated } = truncateSubsets(computeSubsets(svc, this.pods.lister.list(namespace)), max);
     const labels = svc.metadata.labels ?? {};
-    if (current && canonical(current.subsets ?? []) === canonical(subsets) && canonical(current.metadata.labels ?? {}) === canonical(labels)) return;
+    // Other annotations (someone else's) are kept; only ours follows the truncation.
+    const { [OVER_CAPACITY_ANNOTATION]: _was, ...others } = current?.metadata.annotations ?? {};
+    const annotations = truncated ? { ...others, [OVER_CAPACITY_ANNOTATION]: OVER_CAPACITY_TRUNCATED } : others;
+    const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
+    if (current && same(current.subsets ?? [], subsets) && same(current.metadata.labels ?? {}, labels) && same(current.metadata.annotations ?? {}, annotations)) return;
+    const { annotations: _old, ...meta } = current?.metadata ?? { name, namespace };
     const desired: Endpoints = {
       apiVersion: "v1",
       kind: "Endpoints",
-      metadata: { ...(current?.metadata ?? { name, namespace }), labels },
+      metadata: { ...meta, labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
       subsets,
     };
     if (current) {
