@@ -17,6 +17,7 @@ import { hasSelector } from "../endpoints/endpoints-utils.js";
 import { wireServiceTriggers } from "../endpoints/service-triggers.js";
 import { computeSliceGroups, CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from "./endpointslice-utils.js";
 import { DEFAULT_MAX_ENDPOINTS_PER_SLICE, planSlices } from "./slice-placement.js";
+import { SliceWriteTracker } from "./slice-tracker.js";
 
 const SERVICES = findResource("", "v1", "services")!;
 const PODS = findResource("", "v1", "pods")!;
@@ -30,6 +31,7 @@ export class EndpointSliceController implements Controller {
   private readonly services: Informer<Service>;
   private readonly pods: Informer<Pod>;
   private readonly slices: Informer<EndpointSlice>;
+  private readonly tracker = new SliceWriteTracker();
 
   constructor(private readonly ctx: ControllerContext) {
     this.services = ctx.informers.informerFor<Service>(SERVICES);
@@ -52,26 +54,39 @@ export class EndpointSliceController implements Controller {
   /** Makes the managed slices of the Service `key` match its pods; deletes them with the Service. */
   async sync(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
+    if (!this.tracker.caughtUp(key, (n) => this.slices.lister.get(namespace, n))) {
+      this.queue.addAfter(key, 100); // the cache has not seen our last writes yet
+      return;
+    }
     const client = this.ctx.rest.resource<EndpointSlice>(SLICES, namespace);
     const svc = this.services.lister.get(namespace, name);
     const existing = this.slices.lister.list(namespace, (s) => managedBy(s, name));
-    // The garbage collector would remove them through the ownerReference too; doing it here
-    // keeps the result independent of whether it runs.
-    const stale = !svc ? existing : existing.filter((s) => s.metadata.ownerReferences?.some((r) => r.controller && r.uid !== svc.metadata.uid));
-    for (const s of stale) await this.deleteSlice(client, s);
-    if (!svc || !hasSelector(svc)) return;
-    const max = this.ctx.options.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE;
-    const plan = planSlices(svc, computeSliceGroups(svc, this.pods.lister.list(namespace)), existing.filter((s) => !stale.includes(s)), max);
-    for (const s of plan.create) await client.create(s);
-    for (const s of plan.update) await client.update(s);
-    for (const s of plan.delete) await this.deleteSlice(client, s);
+    const written: EndpointSlice[] = [];
+    const deleted: string[] = [];
+    try {
+      // The garbage collector would remove them through the ownerReference too; doing it here
+      // keeps the result independent of whether it runs.
+      const stale = !svc ? existing : existing.filter((s) => s.metadata.ownerReferences?.some((r) => r.controller && r.uid !== svc.metadata.uid));
+      for (const s of stale) deleted.push(...(await this.deleteSlice(client, s)));
+      if (!svc || !hasSelector(svc)) return;
+      const max = this.ctx.options.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE;
+      const plan = planSlices(svc, computeSliceGroups(svc, this.pods.lister.list(namespace)), existing.filter((s) => !stale.includes(s)), max);
+      for (const s of plan.create) written.push(await client.create(s));
+      for (const s of plan.update) written.push(await client.update(s));
+      for (const s of plan.delete) deleted.push(...(await this.deleteSlice(client, s)));
+    } finally {
+      // Also after a failure midway: what did get written must be waited for all the same.
+      this.tracker.record(key, written, deleted);
+    }
   }
 
-  private async deleteSlice(client: ResourceClient<EndpointSlice>, s: EndpointSlice): Promise<void> {
+  /** Deletes `s`; returns its name (gone either way) for the tracker. */
+  private async deleteSlice(client: ResourceClient<EndpointSlice>, s: EndpointSlice): Promise<string[]> {
     try {
       await client.delete(s.metadata.name!);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    return [s.metadata.name!];
   }
 }
