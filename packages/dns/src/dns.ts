@@ -2,7 +2,7 @@
  * kates-dns: watches Services and EndpointSlices, answers the cluster domain from a
  * RecordIndex rebuilt lazily after a change (the next query pays for it, so answers are
  * never older than the caches), forwards other names upstream, and registers itself behind
- * kube-system/kube-dns. DNS is served only once the caches have synced, so a name that
+ * kube-system/kube-dns (liveness by Lease, endpoint-leases.ts). DNS is served only once the caches have synced, so a name that
  * exists is never answered NXDOMAIN because the list had not arrived yet.
  */
 import os from "node:os";
@@ -13,7 +13,7 @@ import { sleep, startHealthServer, type Logger } from "@kates/component-base";
 import { Forwarder, parseUpstream, systemNameservers, type Upstream } from "./forwarder.js";
 import { QueryHandler } from "./handler.js";
 import { RecordIndex } from "./records.js";
-import { Registration } from "./register.js";
+import { EndpointLeases } from "./endpoint-leases.js";
 import { DnsServer } from "./server.js";
 
 export interface RunOptions {
@@ -31,8 +31,10 @@ export interface RunOptions {
   advertiseAddress: string;
   register: boolean;
   clusterDnsIP: string;
-  /** How often the registration is re-asserted. */
-  registerIntervalMs: number;
+  /** How often this replica renews its Lease and reconciles kube-dns' endpoints. */
+  leaseRenewIntervalMs: number;
+  /** How long a replica's Lease is valid after its last renewal (whole seconds). */
+  leaseDurationSeconds: number;
 }
 
 /** The first non-internal IPv4 address of this machine (loopback if there is none). */
@@ -98,7 +100,7 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
     },
   });
   const running = [services.start(signal), slices.start(signal)];
-  const registration = new Registration(rest, { clusterIP: options.clusterDnsIP, address: advertise, port: options.port });
+  const registration = new EndpointLeases(rest, { clusterIP: options.clusterDnsIP, address: advertise, port: options.port, leaseDurationSeconds: options.leaseDurationSeconds });
   try {
     if (!(await waitForCacheSync(signal, services, slices))) return;
     await dns.start({ host: options.bindAddress, port: options.port });
@@ -106,17 +108,19 @@ export async function run(options: RunOptions, log: Logger, signal: AbortSignal)
     log.info({ address: `${options.bindAddress}:${dns.port}`, healthPort: health.port, upstreams: upstreams.map((u) => `${u.host}:${u.port}`), advertise }, "serving DNS");
     while (options.register && !signal.aborted) {
       try {
-        await registration.ensure();
+        const alive = await registration.tick();
         if (!registered) log.info({ address: advertise, port: options.port }, "registered behind kube-system/kube-dns");
         registered = true;
+        log.debug({ alive: [...alive] }, "kube-dns endpoints reconciled");
       } catch (err) {
-        log.warn({ err }, "registering kube-dns endpoints failed; retrying");
+        // A 409 (another replica wrote first) lands here too: the next tick re-reads.
+        log.warn({ err }, "renewing the lease or reconciling kube-dns endpoints failed; retrying");
       }
-      await sleep(registered ? options.registerIntervalMs : 1000, signal);
+      await sleep(registered ? options.leaseRenewIntervalMs : Math.min(1000, options.leaseRenewIntervalMs), signal);
     }
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
     if (options.register && registered) {
-      await Promise.race([registration.withdraw().then(() => log.info("withdrew from kube-dns endpoints"), (err) => log.warn({ err }, "withdrawing from kube-dns failed")), sleep(5000)]);
+      await Promise.race([registration.release().then(() => log.info("withdrew from kube-dns endpoints and deleted the lease"), (err) => log.warn({ err }, "withdrawing from kube-dns failed")), sleep(5000)]);
     }
   } finally {
     await dns.close();

@@ -8,4 +8,5 @@ export * from "./forwarder.js";
 export * from "./handler.js";
 export * from "./server.js";
 export * from "./register.js";
+export * from "./endpoint-leases.js";
 export { run, chooseUpstreams, defaultAdvertiseAddress, type RunOptions } from "./dns.js";

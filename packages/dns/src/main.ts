@@ -2,6 +2,7 @@
 /** kates-dns entry point: flags, then run() (dns.ts). */
 import { parseDuration, runDaemon } from "@kates/component-base";
 import { run, type RunOptions } from "./dns.js";
+import { leaseTimes } from "./endpoint-leases.js";
 
 runDaemon<RunOptions>({
   name: "kates-dns",
@@ -20,7 +21,8 @@ runDaemon<RunOptions>({
     register: { type: "boolean", default: true, help: "create kube-system/kube-dns and keep this server in its EndpointSlices and Endpoints" },
     "no-register": { type: "boolean", default: false, help: "do not touch kube-dns (several servers behind a hand-made Service, tests)" },
     "cluster-dns-ip": { type: "string", default: "10.96.0.10", help: "ClusterIP of the kube-dns Service (the kubelets' --cluster-dns)" },
-    "register-interval": { type: "string", default: "10s", help: "how often the registration is re-asserted" },
+    "lease-renew-interval": { type: "string", default: "10s", help: "how often this server renews its Lease kube-system/kates-dns-<address> and reconciles kube-dns' endpoints to the servers with unexpired Leases" },
+    "lease-duration": { type: "string", default: "30s", help: "how long a server's Lease stays valid after its last renewal (whole seconds, longer than --lease-renew-interval); a server that crashed leaves kube-dns' endpoints this long after its last renewal" },
     "log-level": { type: "string", default: "info", help: "trace, debug, info, warn or error" },
   },
   options: (v) => {
@@ -42,7 +44,7 @@ runDaemon<RunOptions>({
       advertiseAddress: String(v["advertise-address"]),
       register: v["no-register"] ? false : Boolean(v.register),
       clusterDnsIP: String(v["cluster-dns-ip"]),
-      registerIntervalMs: parseDuration(String(v["register-interval"])),
+      ...leaseTimes(String(v["lease-renew-interval"]), String(v["lease-duration"])),
     };
   },
   run,

@@ -4,7 +4,8 @@
  * no selector, so the endpoint controllers leave its endpoints alone) is created if
  * missing; every replica owns one EndpointSlice named after its address and adds its
  * address to the shared legacy Endpoints (read-modify-write, retried on conflict). On a
- * graceful stop both are withdrawn.
+ * graceful stop both are withdrawn. Which other replicas are still alive is decided by
+ * endpoint-leases.ts.
  */
 import { findResource, isAlreadyExists, isConflict, isNotFound, type EndpointSlice, type Endpoints, type EndpointSubset, type Service } from "@kates/api";
 import type { RestClient } from "@kates/client";
@@ -40,12 +41,16 @@ const dnsPorts = (port: number) => [
 
 const portsKey = (s: EndpointSubset) => JSON.stringify([...(s.ports ?? [])].map((p) => `${p.name}/${p.protocol}/${p.port}`).sort());
 
-/** Returns `subsets` with `address` added (present = true) or removed, grouped by port set. */
-export function mergeSubsets(subsets: readonly EndpointSubset[], address: string, port: number, present: boolean): EndpointSubset[] {
+/**
+ * Returns `subsets` with `address` added (present = true) or removed, grouped by port set;
+ * with `alive`, every other address not in it is dropped too (replicas whose Lease expired).
+ */
+export function mergeSubsets(subsets: readonly EndpointSubset[], address: string, port: number, present: boolean, alive?: ReadonlySet<string>): EndpointSubset[] {
   const ours: EndpointSubset = { addresses: [], ports: dnsPorts(port) };
   const out: EndpointSubset[] = [];
   for (const s of subsets) {
-    const kept = { ...s, addresses: (s.addresses ?? []).filter((a) => a.ip !== address), notReadyAddresses: (s.notReadyAddresses ?? []).filter((a) => a.ip !== address) };
+    const keep = (a: { ip: string }) => a.ip !== address && (!alive || alive.has(a.ip));
+    const kept = { ...s, addresses: (s.addresses ?? []).filter(keep), notReadyAddresses: (s.notReadyAddresses ?? []).filter(keep) };
     if (!kept.notReadyAddresses.length) delete (kept as EndpointSubset).notReadyAddresses;
     if (portsKey(kept) === portsKey(ours)) ours.addresses = kept.addresses;
     else if (kept.addresses.length || kept.notReadyAddresses?.length) out.push(kept);
@@ -74,11 +79,14 @@ export class Registration {
     return this.rest.resource<EndpointSlice>(SLICES, SERVICE_NAMESPACE);
   }
 
-  /** Ensures the Service, our slice and our address in the Endpoints; idempotent and cheap when nothing changed. */
-  async ensure(): Promise<void> {
+  /**
+   * Ensures the Service, our slice and our address in the Endpoints; with `alive`, other
+   * addresses not in it leave the Endpoints. Idempotent and cheap when nothing changed.
+   */
+  async ensure(alive?: ReadonlySet<string>): Promise<void> {
     const svc = await this.ensureService();
     await this.ensureSlice(svc);
-    await this.updateEndpoints(true);
+    await this.updateEndpoints(true, alive);
   }
 
   /** Withdraws this replica: deletes its slice and removes its address from the Endpoints. */
@@ -151,7 +159,7 @@ export class Registration {
     await this.slices.update({ ...desired, metadata: { ...current.metadata, labels: desired.metadata.labels, ownerReferences: desired.metadata.ownerReferences } });
   }
 
-  private async updateEndpoints(present: boolean): Promise<void> {
+  private async updateEndpoints(present: boolean, alive?: ReadonlySet<string>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       let current: Endpoints | undefined;
       try {
@@ -159,7 +167,7 @@ export class Registration {
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
-      const subsets = mergeSubsets(current?.subsets ?? [], this.opts.address, this.opts.port, present);
+      const subsets = mergeSubsets(current?.subsets ?? [], this.opts.address, this.opts.port, present, alive);
       if (JSON.stringify(subsets) === JSON.stringify(current?.subsets ?? [])) return;
       try {
         if (current) await this.endpoints.update({ ...current, subsets });

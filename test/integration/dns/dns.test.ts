@@ -7,8 +7,8 @@ import dgram from "node:dgram";
 import { Resolver } from "node:dns/promises";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findResource, type EndpointSlice, type Endpoints, type Service } from "@kates/api";
-import { RestClient } from "@kates/client";
+import { findResource, type EndpointSlice, type Endpoints, type Lease, type Service } from "@kates/api";
+import { formatMicroTime, RestClient } from "@kates/client";
 import { REPO_ROOT } from "../../harness/apiserver.js";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
 import { freePort } from "../../harness/ports.js";
@@ -73,7 +73,7 @@ beforeAll(async () => {
   dns = spawn(process.execPath, [
     "--enable-source-maps", DNS_MAIN,
     `--server=${cp.url}`, "--bind-address=127.0.0.1", `--port=${dnsPort}`, `--health-port=${healthPort}`,
-    `--upstream=127.0.0.1:${upstreamPort}`, "--upstream-timeout=500ms", "--advertise-address=127.0.0.1", "--register-interval=1s",
+    `--upstream=127.0.0.1:${upstreamPort}`, "--upstream-timeout=500ms", "--advertise-address=127.0.0.1", "--lease-renew-interval=1s", "--lease-duration=3s",
   ], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   trackChild(dns);
   dns.stdout?.on("data", (c: Buffer) => logs.push(c));
@@ -183,10 +183,16 @@ describe("kates-dns", () => {
     expect(slice.endpoints.map((e) => e.addresses)).toEqual([["127.0.0.1"]]);
     expect(slice.ports?.map((p) => `${p.name}/${p.protocol}/${p.port}`).sort()).toEqual([`dns-tcp/TCP/${dnsPort}`, `dns/UDP/${dnsPort}`]);
     const endpoints = rest.resource<Endpoints>(ri("", "endpoints"), "kube-system");
-    // Another replica's address, written by hand, must survive our read-modify-write.
+    // Another replica's address, written by hand with a live Lease, must survive our
+    // read-modify-write; one without a Lease (a crashed replica) must not.
     const ep = await endpoints.get("kube-dns");
     expect(ep.subsets?.flatMap((s) => s.addresses ?? []).map((a) => a.ip)).toEqual(["127.0.0.1"]);
-    ep.subsets![0]!.addresses!.push({ ip: "127.0.0.2" });
+    const now = formatMicroTime(Date.now());
+    await rest.resource<Lease>(ri("coordination.k8s.io", "leases"), "kube-system").create({
+      apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "kates-dns-127-0-0-2", labels: { "k8s-app": "kates-dns" } },
+      spec: { holderIdentity: "127.0.0.2", leaseDurationSeconds: 3600, acquireTime: now, renewTime: now },
+    });
+    ep.subsets![0]!.addresses!.push({ ip: "127.0.0.2" }, { ip: "127.0.0.9" });
     await endpoints.update(ep);
     // The daemon re-asserts its registration: a deleted slice comes back.
     // Give the endpoint controllers time to (wrongly) act on the selector-less Service.
