@@ -108,6 +108,11 @@ export class NetnsLab {
     return this.addRoutedClient(`${this.node}-c${i}`, `vc${i}`, "172.31.255", i).ns;
   }
 
+  /** The address of client `i` (addClient). */
+  clientIP(i = 0): string {
+    return `172.31.255.${4 * i + 2}`;
+  }
+
   private addRoutedClient(ns: string, veth: string, prefix: string, i: number): PodNs {
     const [gw, ip] = [`${prefix}.${4 * i + 1}`, `${prefix}.${4 * i + 2}`];
     sh(["ip", "netns", "add", ns]);
@@ -152,6 +157,12 @@ export class NetnsLab {
     execFileSync("mkdir", ["-p", www]);
     writeFileSync(join(www, "index.html"), body);
     return this.spawnIn(pod.ns, ["busybox", "httpd", "-f", "-p", String(port), "-h", www]);
+  }
+
+  /** A UDP "pod": answers every datagram on `port` with `reply`, back to the sender's address and port. */
+  udpEcho(pod: PodNs, port: number, reply: string): LabProcess {
+    const script = `const s = require("node:dgram").createSocket("udp4"); s.on("message", (_m, r) => s.send(${JSON.stringify(reply)}, r.port, r.address)); s.bind(${port});`;
+    return this.spawnIn(pod.ns, [process.execPath, "-e", script]);
   }
 
   /** Runs a command in the node namespace; resolves with exit code and output. */
