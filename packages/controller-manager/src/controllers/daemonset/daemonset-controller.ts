@@ -16,7 +16,7 @@ import { realClock, splitKey, WorkQueue, type Clock, type Lister, type Logger } 
 import type { ControllerContext, ControllerDescriptor } from "../../controller-context.js";
 import { CountingExpectations } from "../shared/expectations.js";
 import {
-  isControlledBy, isPodAvailable, isPodReady, newControllerRef, ownerKey, R, restObjectClient, runQueue, sameJson,
+  isControlledBy, isPodAvailable, isPodReady, newControllerRef, R, restObjectClient, runQueue, sameJson, watchOwnedPods,
   templateHash, type ObjectClient, type Recorder,
 } from "../job/workload-utils.js";
 import { daemonPodNode, daemonPodSpec, nodeShouldRunDaemonPod, resolveMaxUnavailable } from "./daemonset-utils.js";
@@ -51,26 +51,6 @@ export class DaemonSetController {
 
   enqueueAll(): void {
     for (const ds of this.d.daemonsets.list()) this.enqueue(ds);
-  }
-
-  addPod(pod: Pod): void {
-    const key = ownerKey(pod, "DaemonSet");
-    if (!key) return;
-    this.expectations.creationObserved(key);
-    this.queue.add(key);
-  }
-
-  updatePod(old: Pod, pod: Pod): void {
-    const key = ownerKey(pod, "DaemonSet");
-    if (key && pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) this.expectations.deletionObserved(key);
-    if (key) this.queue.add(key);
-  }
-
-  deletePod(pod: Pod): void {
-    const key = ownerKey(pod, "DaemonSet");
-    if (!key) return;
-    if (!pod.metadata.deletionTimestamp) this.expectations.deletionObserved(key);
-    this.queue.add(key);
   }
 
   updateNode(old: Node, node: Node): void {
@@ -217,9 +197,7 @@ export const daemonSetDescriptor: ControllerDescriptor = {
     });
     daemonsets.on("add", (ds) => c.enqueue(ds));
     daemonsets.on("update", (_o, ds) => c.enqueue(ds));
-    pods.on("add", (p) => c.addPod(p));
-    pods.on("update", (o, p) => c.updatePod(o, p));
-    pods.on("delete", (p) => c.deletePod(p));
+    watchOwnedPods(pods, "DaemonSet", c.expectations, (key) => c.queue.add(key));
     nodes.on("add", () => c.enqueueAll());
     nodes.on("update", (o, n) => c.updateNode(o, n));
     nodes.on("delete", () => c.enqueueAll());

@@ -18,7 +18,7 @@ import {
 } from "./job-utils.js";
 import { CountingExpectations } from "../shared/expectations.js";
 import {
-  isControlledBy, isPodReady, newControllerRef, ownerKey, R, rfc3339, sameJson,
+  isControlledBy, isPodReady, newControllerRef, R, rfc3339, sameJson, watchOwnedPods,
   restObjectClient, runQueue, type ObjectClient, type Recorder,
 } from "./workload-utils.js";
 
@@ -51,28 +51,6 @@ export class JobController {
 
   enqueue(job: Job): void {
     this.queue.add(`${job.metadata.namespace}/${job.metadata.name}`);
-  }
-
-  addPod(pod: Pod): void {
-    const key = ownerKey(pod, "Job");
-    if (!key) return;
-    this.expectations.creationObserved(key);
-    this.queue.add(key);
-  }
-
-  updatePod(old: Pod, pod: Pod): void {
-    const key = ownerKey(pod, "Job");
-    if (key && pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) this.expectations.deletionObserved(key);
-    if (key) this.queue.add(key);
-    const oldKey = ownerKey(old, "Job");
-    if (oldKey && oldKey !== key) this.queue.add(oldKey);
-  }
-
-  deletePod(pod: Pod): void {
-    const key = ownerKey(pod, "Job");
-    if (!key) return;
-    if (!pod.metadata.deletionTimestamp) this.expectations.deletionObserved(key);
-    this.queue.add(key);
   }
 
   /** Reconciles one Job; throws to be retried. */
@@ -250,9 +228,7 @@ export const jobDescriptor: ControllerDescriptor = {
     jobs.on("add", (j) => c.enqueue(j));
     jobs.on("update", (_o, j) => c.enqueue(j));
     jobs.on("delete", (j) => c.enqueue(j));
-    pods.on("add", (p) => c.addPod(p));
-    pods.on("update", (o, p) => c.updatePod(o, p));
-    pods.on("delete", (p) => c.deletePod(p));
+    watchOwnedPods(pods, "Job", c.expectations, (key) => c.queue.add(key));
     return { run: (signal) => runQueue(c.queue, [jobs, pods], ctx.options.workers, (k) => c.syncJob(k), signal, ctx.log) };
   },
 };

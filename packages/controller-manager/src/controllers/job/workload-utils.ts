@@ -1,7 +1,8 @@
 /**
  * Helpers shared by the Job, CronJob, DaemonSet, StatefulSet and volume controllers: a thin
  * write interface (so unit tests can record actions instead of talking HTTP), controller
- * owner references, pod state predicates, template hashing and the queue runner.
+ * owner references, the pod event handlers (watchOwnedPods), pod state predicates, template
+ * hashing and the queue runner.
  *
  * Owner references, pod state, canonical JSON and the event sink come from controllers/shared/
  * (expectations too: these controllers use its CountingExpectations). The write seam stays
@@ -10,7 +11,8 @@
  */
 import { createHash } from "node:crypto";
 import { findResource, isConflict, type KObject, type Pod, type PodTemplateSpec, type ResourceInfo } from "@kates/api";
-import { runWorkers, waitForCacheSync, type DeleteCallOptions, type Logger, type RestClient, type WorkQueue } from "@kates/client";
+import { runWorkers, waitForCacheSync, type DeleteCallOptions, type Informer, type Logger, type RestClient, type WorkQueue } from "@kates/client";
+import type { CountingExpectations } from "../shared/expectations.js";
 import { canonicalJson } from "../shared/hash.js";
 import type { EventSink } from "../shared/workload-client.js";
 
@@ -61,6 +63,33 @@ export function ownerKey(obj: KObject, kind: string): string | undefined {
   const ref = controllerRef(obj);
   if (!ref || ref.kind !== kind) return undefined;
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${ref.name}` : ref.name;
+}
+
+/**
+ * Routes pod events to the controller of `kind` that owns the pod: a new pod fulfils a
+ * creation it expected, a pod starting to terminate or gone fulfils a deletion, and the owner is
+ * queued. A pod whose controller changed (orphaned or adopted) queues its old owner too.
+ */
+export function watchOwnedPods(pods: Informer<Pod>, kind: string, expectations: CountingExpectations, enqueue: (key: string) => void): void {
+  pods.on("add", (pod) => {
+    const key = ownerKey(pod, kind);
+    if (!key) return;
+    expectations.creationObserved(key);
+    enqueue(key);
+  });
+  pods.on("update", (old, pod) => {
+    const key = ownerKey(pod, kind);
+    if (key && pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) expectations.deletionObserved(key);
+    if (key) enqueue(key);
+    const oldKey = ownerKey(old, kind);
+    if (oldKey && oldKey !== key) enqueue(oldKey);
+  });
+  pods.on("delete", (pod) => {
+    const key = ownerKey(pod, kind);
+    if (!key) return;
+    if (!pod.metadata.deletionTimestamp) expectations.deletionObserved(key);
+    enqueue(key);
+  });
 }
 
 /** Ready for at least minReadySeconds at `now` (ms). */

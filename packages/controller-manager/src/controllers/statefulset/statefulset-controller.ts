@@ -19,7 +19,7 @@ import { realClock, splitKey, WorkQueue, type Clock, type Lister, type Logger } 
 import type { ControllerContext, ControllerDescriptor } from "../../controller-context.js";
 import { CountingExpectations } from "../shared/expectations.js";
 import {
-  isControlledBy, isPodAvailable, isPodReady, ownerKey, R, restObjectClient, runQueue, sameJson, type ObjectClient, type Recorder,
+  isControlledBy, isPodAvailable, isPodReady, R, restObjectClient, runQueue, sameJson, watchOwnedPods, type ObjectClient, type Recorder,
 } from "../job/workload-utils.js";
 import { claimsFor, newStatefulPod, podOrdinal, REVISION_LABEL, revisionOf } from "./statefulset-utils.js";
 
@@ -49,26 +49,6 @@ export class StatefulSetController {
 
   enqueue(sts: StatefulSet): void {
     this.queue.add(`${sts.metadata.namespace}/${sts.metadata.name}`);
-  }
-
-  addPod(pod: Pod): void {
-    const key = ownerKey(pod, "StatefulSet");
-    if (!key) return;
-    this.expectations.creationObserved(key);
-    this.queue.add(key);
-  }
-
-  updatePod(old: Pod, pod: Pod): void {
-    const key = ownerKey(pod, "StatefulSet");
-    if (key && pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) this.expectations.deletionObserved(key);
-    if (key) this.queue.add(key);
-  }
-
-  deletePod(pod: Pod): void {
-    const key = ownerKey(pod, "StatefulSet");
-    if (!key) return;
-    if (!pod.metadata.deletionTimestamp) this.expectations.deletionObserved(key);
-    this.queue.add(key);
   }
 
   /** Reconciles one StatefulSet; throws to be retried. */
@@ -210,9 +190,7 @@ export const statefulSetDescriptor: ControllerDescriptor = {
     });
     statefulsets.on("add", (s) => c.enqueue(s));
     statefulsets.on("update", (_o, s) => c.enqueue(s));
-    pods.on("add", (p) => c.addPod(p));
-    pods.on("update", (o, p) => c.updatePod(o, p));
-    pods.on("delete", (p) => c.deletePod(p));
+    watchOwnedPods(pods, "StatefulSet", c.expectations, (key) => c.queue.add(key));
     return { run: (signal) => runQueue(c.queue, [statefulsets, pods, pvcs], ctx.options.workers, (k) => c.syncStatefulSet(k), signal, ctx.log) };
   },
 };
