@@ -68,6 +68,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r("apps", "ReplicaSet", "replicasets", { shortNames: ["rs"], categories: all, hasStatus: true, hasScale: true, fieldSelectors: ["status.replicas"] }),
   r("apps", "StatefulSet", "statefulsets", { shortNames: ["sts"], categories: all, hasStatus: true, hasScale: true }),
   r("apps", "DaemonSet", "daemonsets", { shortNames: ["ds"], categories: all, hasStatus: true }),
+  r("apps", "ControllerRevision", "controllerrevisions"),
   r("batch", "Job", "jobs", { categories: all, hasStatus: true, fieldSelectors: ["status.successful"] }),
   r("batch", "CronJob", "cronjobs", { shortNames: ["cj"], categories: all, hasStatus: true }),
   r("coordination.k8s.io", "Lease", "leases"),

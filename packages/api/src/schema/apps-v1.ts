@@ -1,5 +1,6 @@
 /**
- * apps/v1 workload controllers: Deployment, ReplicaSet, StatefulSet, DaemonSet.
+ * apps/v1 workload controllers: Deployment, ReplicaSet, StatefulSet, DaemonSet, and the
+ * ControllerRevisions that record StatefulSet templates.
  * Field numbers follow k8s.io/api v0.32 generated.proto; see dsl.ts for the notation.
  */
 import { msg, type MessageDef, type PackageDef } from "./dsl.js";
@@ -24,7 +25,7 @@ export const appsV1: PackageDef = {
   alias: "apps",
   apiVersion: "apps/v1",
   openapiPrefix: "io.k8s.api.apps.v1",
-  kinds: ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"],
+  kinds: ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ControllerRevision"],
   messages: {
     Deployment: workload("Rolls out a pod template through ReplicaSets, replacing old pods gradually.", "DeploymentSpec", "DeploymentStatus"),
     DeploymentSpec: msg("Desired state of a deployment.", {
@@ -150,5 +151,10 @@ export const appsV1: PackageDef = {
       conditions: [10, "[]DaemonSetCondition", "Current conditions."],
     }),
     DaemonSetCondition: condition("daemon set"),
+    ControllerRevision: msg("An immutable snapshot of a workload's template, numbered for rollback.", {
+      metadata: [1, "ObjectMeta", "Standard object metadata."],
+      data: [2, "RawExtension", "The serialized state: a patch that restores the template."],
+      revision: [3, "int64", "The revision's number; higher is newer."],
+    }),
   },
 };

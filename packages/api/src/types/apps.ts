@@ -151,3 +151,15 @@ export interface StatefulSet extends KObject {
   spec?: StatefulSetSpec;
   status?: StatefulSetStatus;
 }
+
+/**
+ * An apps/v1 ControllerRevision: an immutable snapshot of a workload's template (`data`, a
+ * patch that restores it) numbered by `revision`, which `kubectl rollout history/undo` read.
+ */
+export interface ControllerRevision extends KObject {
+  apiVersion?: "apps/v1";
+  kind?: "ControllerRevision";
+  /** Arbitrary JSON (runtime.RawExtension). */
+  data?: unknown;
+  revision: number;
+}

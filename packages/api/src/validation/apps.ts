@@ -4,7 +4,7 @@
 import { fieldErrors, type FieldError } from "../errors.js";
 import type { LabelSelector } from "../meta.js";
 import { labelSelectorFromObject } from "../selectors.js";
-import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "../types/apps.js";
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from "../types/apps.js";
 import type { IntOrString, PodTemplateSpec } from "../types/pod.js";
 import { validateLabelSelector, validateNonNegative } from "./meta.js";
 import { dns1123LabelErrors, regexError } from "./names.js";
@@ -139,5 +139,15 @@ export function validateStatefulSet(ss: StatefulSet): FieldError[] {
     if (!n) errs.push(fieldErrors.required(`spec.volumeClaimTemplates[${i}].metadata.name`));
     else for (const m of dns1123LabelErrors(n)) errs.push(fieldErrors.invalid(`spec.volumeClaimTemplates[${i}].metadata.name`, n, m));
   });
+  return errs;
+}
+
+/** ControllerRevision: `data` present, `revision` a required non-negative integer. */
+export function validateControllerRevision(cr: ControllerRevision): FieldError[] {
+  const errs: FieldError[] = [];
+  if (cr.data === undefined || cr.data === null) errs.push(fieldErrors.required("data", "data is mandatory"));
+  // Kubernetes decodes a missing revision as 0; kates asks for it, as the OpenAPI schema marks it required.
+  if (cr.revision === undefined || cr.revision === null) errs.push(fieldErrors.required("revision"));
+  else errs.push(...validateNonNegative(cr.revision, "revision"));
   return errs;
 }

@@ -6,7 +6,7 @@
 import type { FieldError } from "../errors.js";
 import type { KObject } from "../meta.js";
 import type { ResourceInfo } from "../resources.js";
-import { validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from "./apps.js";
+import { validateControllerRevision, validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from "./apps.js";
 import { validateCronJob, validateJob } from "./batch.js";
 import {
   validateConfigMap, validateEndpoints, validateEvent, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim,
@@ -48,6 +48,7 @@ const KIND_RULES: Record<string, (obj: never) => FieldError[]> = {
   "apps/ReplicaSet": validateReplicaSet,
   "apps/DaemonSet": validateDaemonSet,
   "apps/StatefulSet": validateStatefulSet,
+  "apps/ControllerRevision": validateControllerRevision,
   "batch/Job": validateJob,
   "batch/CronJob": validateCronJob,
   "coordination.k8s.io/Lease": validateLease,

@@ -3,7 +3,7 @@
  */
 import { fieldErrors, type FieldError } from "../errors.js";
 import type { KObject } from "../meta.js";
-import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "../types/apps.js";
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from "../types/apps.js";
 import type { Job } from "../types/batch.js";
 import type { ConfigMap, PersistentVolumeClaim, Pod, PodSpec, Secret, Service } from "../types/core.js";
 import { deepEqual, validateImmutable } from "./meta.js";
@@ -107,6 +107,8 @@ const rules: Record<string, UpdateRule> = {
   "apps/ReplicaSet": selectorImmutable,
   "apps/DaemonSet": selectorImmutable,
   "apps/StatefulSet": statefulSetUpdate,
+  // Only data is frozen: controllers renumber a reused revision, which is how rollback works.
+  "apps/ControllerRevision": (cr: ControllerRevision, old: ControllerRevision) => validateImmutable(cr.data, old.data, "data"),
   "batch/Job": jobUpdate,
 };
 

@@ -6,7 +6,7 @@ import type { KObject, ResourceInfo } from "@kates/api";
 import { apiVersionOf } from "@kates/api";
 import { col, nameColumn } from "./format.js";
 import { podPrinter } from "./pod.js";
-import { cronJobPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, replicationControllerPrinter, statefulSetPrinter } from "./workloads.js";
+import { controllerRevisionPrinter, cronJobPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, replicationControllerPrinter, statefulSetPrinter } from "./workloads.js";
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from "./network.js";
 import { eventPrinter, leasePrinter, namespacePrinter, nodePrinter } from "./cluster.js";
 import { configMapPrinter, persistentVolumeClaimPrinter, persistentVolumePrinter, secretPrinter, serviceAccountPrinter } from "./storage.js";
@@ -30,6 +30,7 @@ const PRINTERS: ReadonlyMap<string, RowPrinter> = new Map([
   ["apps/ReplicaSet", replicaSetPrinter],
   ["apps/StatefulSet", statefulSetPrinter],
   ["apps/DaemonSet", daemonSetPrinter],
+  ["apps/ControllerRevision", controllerRevisionPrinter],
   ["batch/Job", jobPrinter],
   ["batch/CronJob", cronJobPrinter],
   ["coordination.k8s.io/Lease", leasePrinter],

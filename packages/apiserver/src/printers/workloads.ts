@@ -1,6 +1,6 @@
 /**
  * Printers for the controllers' objects: Deployment, ReplicaSet, ReplicationController,
- * StatefulSet, DaemonSet (apps) and Job, CronJob (batch).
+ * StatefulSet, DaemonSet, ControllerRevision (apps) and Job, CronJob (batch).
  */
 import type { KObject, LabelSelector } from "@kates/api";
 import { ageColumn, col, containerCells, containersColumn, formatLabels, formatSelector, imagesColumn, nameColumn, selectorColumn, selectorString } from "./format.js";
@@ -215,5 +215,28 @@ export const cronJobPrinter: RowPrinter = {
       ...containerCells(tmpl?.template?.spec?.containers),
       formatSelector(tmpl?.selector),
     ];
+  },
+};
+
+/** `statefulset.apps/web`: how kubectl names a controller (lower-case kind.group, then name). */
+function controllerName(o: KObject): string {
+  const ref = o.metadata.ownerReferences?.find((r) => r.controller);
+  if (!ref) return "<none>";
+  const slash = ref.apiVersion.indexOf("/");
+  const group = slash < 0 ? "" : ref.apiVersion.slice(0, slash);
+  return `${ref.kind.toLowerCase()}${group ? `.${group}` : ""}/${ref.name}`;
+}
+
+/** ControllerRevisions: the owning controller and the revision number. */
+export const controllerRevisionPrinter: RowPrinter = {
+  columns: [
+    nameColumn,
+    col("Controller", "Controller of the object."),
+    col("Revision", "Revision of the ControllerRevision.", { type: "integer" }),
+    ageColumn,
+  ],
+  cells(obj, now) {
+    const revision = (obj as KObject & { revision?: number }).revision ?? 0;
+    return [obj.metadata.name, controllerName(obj), revision, age(obj, now)];
   },
 };
