@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { PersistentVolumeClaim, Pod, StatefulSet } from "@kates/api";
+import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from "@kates/api";
 import { FakeClock, noopLogger } from "@kates/client";
 import { StatefulSetController } from "./statefulset-controller.js";
 import { newStatefulPod, revisionOf } from "./statefulset-utils.js";
+import { newRevision } from "./statefulset-history.js";
 import { FakeObjectClient, FakeRecorder, store } from "../job/testing.js";
 
 function sts(spec: Partial<NonNullable<StatefulSet["spec"]>> = {}, image = "nginx:1"): StatefulSet {
@@ -30,10 +31,13 @@ function pod(set: StatefulSet, ordinal: number, state: "ready" | "pending" | "fa
 
 const claim = (name: string): PersistentVolumeClaim => ({ metadata: { name, namespace: "default" }, spec: {} });
 
-function setup(set: StatefulSet, pods: Pod[] = [], pvcs: PersistentVolumeClaim[] = []) {
+/** The set's own revision is recorded by default, so these tests see only pod and claim writes. */
+function setup(set: StatefulSet, pods: Pod[] = [], pvcs: PersistentVolumeClaim[] = [], revisions: ControllerRevision[] = [newRevision(set, 1)]) {
   const client = new FakeObjectClient();
   const recorder = new FakeRecorder();
-  const c = new StatefulSetController({ statefulsets: store(set), pods: store(...pods), pvcs: store(...pvcs), client, recorder, log: noopLogger, clock: new FakeClock(Date.now()) });
+  const c = new StatefulSetController({
+    statefulsets: store(set), pods: store(...pods), pvcs: store(...pvcs), revisions: store(...revisions), client, recorder, log: noopLogger, clock: new FakeClock(Date.now()),
+  });
   return { c, client, recorder };
 }
 

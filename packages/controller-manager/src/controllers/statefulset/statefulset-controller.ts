@@ -9,11 +9,17 @@
  * Each sync takes at most one step under OrderedReady: create the lowest missing ordinal once
  * all lower ones are Running and Ready; otherwise delete the highest condemned ordinal;
  * otherwise roll the highest out-of-date ordinal at or above the partition. Parallel creates
- * and deletes without waiting. Revisions are template hashes (`<sts>-<hash>` in the
- * controller-revision-hash label) because kates serves no ControllerRevisions; a pod
- * recreated below the partition therefore gets the current template, not the old one.
+ * and deletes without waiting.
+ *
+ * Revisions are apps/v1 ControllerRevisions `<sts>-<template hash>` (see statefulset-history.ts):
+ * every sync first makes the current template's revision the newest (creating it, or
+ * renumbering an older one holding the same template, which is what `kubectl rollout undo`
+ * relies on), pods carry its name in controller-revision-hash, a pod recreated below the
+ * partition gets the current revision's template, and revisions no pod uses are trimmed to
+ * spec.revisionHistoryLimit. Revision names hash the template alone, so kates never needs
+ * status.collisionCount; a colliding name fails the sync instead.
  */
-import type { PersistentVolumeClaim, Pod, StatefulSet } from "@kates/api";
+import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from "@kates/api";
 import { isAlreadyExists, isNotFound } from "@kates/api";
 import { realClock, splitKey, WorkQueue, type Clock, type Lister, type Logger } from "@kates/client";
 import type { ControllerContext, ControllerDescriptor } from "../../controller-context.js";
@@ -22,11 +28,13 @@ import {
   isControlledBy, isPodAvailable, isPodReady, R, restObjectClient, runQueue, sameJson, watchOwnedPods, type ObjectClient, type Recorder,
 } from "../job/workload-utils.js";
 import { claimsFor, newStatefulPod, podOrdinal, REVISION_LABEL, revisionOf } from "./statefulset-utils.js";
+import { CONTROLLER_REVISIONS, planUpdateRevision, revisionsToTrim, templateOf } from "./statefulset-history.js";
 
 export interface StatefulSetControllerDeps {
   statefulsets: Lister<StatefulSet>;
   pods: Lister<Pod>;
   pvcs: Lister<PersistentVolumeClaim>;
+  revisions: Lister<ControllerRevision>;
   client: ObjectClient;
   recorder: Recorder;
   log: Logger;
@@ -61,11 +69,41 @@ export class StatefulSetController {
     }
     const sts = structuredClone(cached);
     const pods = this.d.pods.list(namespace, (p) => isControlledBy(p, sts.metadata.uid) && podOrdinal(sts, p) !== undefined);
-    if (this.expectations.satisfied(key)) await this.manage(key, sts, pods);
-    await this.updateStatus(sts, pods);
+    const revisions = this.d.revisions.list(namespace, (r) => isControlledBy(r, sts.metadata.uid));
+    await this.ensureUpdateRevision(sts, revisions);
+    if (this.expectations.satisfied(key)) await this.manage(key, sts, pods, revisions);
+    const currentRevision = await this.updateStatus(sts, pods);
+    await this.trimHistory(sts, revisions, pods, [currentRevision, revisionOf(sts)]);
   }
 
-  private async manage(key: string, sts: StatefulSet, pods: Pod[]): Promise<void> {
+  /** Makes the current template's ControllerRevision exist and carry the highest number. */
+  private async ensureUpdateRevision(sts: StatefulSet, revisions: ControllerRevision[]): Promise<void> {
+    const plan = planUpdateRevision(sts, revisions);
+    if (plan.action === "none") return;
+    if (plan.action === "renumber") {
+      // A stale cache makes this a 409; the retry sees the fresh list.
+      await this.d.client.update(CONTROLLER_REVISIONS, plan.revision);
+      return;
+    }
+    try {
+      await this.d.client.create(CONTROLLER_REVISIONS, sts.metadata.namespace, plan.revision);
+    } catch (err) {
+      // Created by an earlier sync the informer has not delivered yet.
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  private async trimHistory(sts: StatefulSet, revisions: ControllerRevision[], pods: Pod[], live: string[]): Promise<void> {
+    for (const r of revisionsToTrim(sts, revisions, pods, live)) {
+      try {
+        await this.d.client.delete(CONTROLLER_REVISIONS, r.metadata.namespace, r.metadata.name!);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+
+  private async manage(key: string, sts: StatefulSet, pods: Pod[], revisions: ControllerRevision[]): Promise<void> {
     const ordered = sts.spec?.podManagementPolicy !== "Parallel";
     const start = sts.spec?.ordinals?.start ?? 0;
     const end = start + (sts.spec?.replicas ?? 1);
@@ -75,7 +113,7 @@ export class StatefulSetController {
     for (let ord = start; ord < end; ord++) {
       const p = byOrdinal.get(ord);
       if (!p) {
-        await this.createPod(key, sts, ord);
+        await this.createPod(key, this.versionedSet(sts, ord, revisions), ord);
         if (ordered) return;
       } else if (terminal(p) && !p.metadata.deletionTimestamp) {
         await this.deleteStatefulPod(key, sts, p);
@@ -108,6 +146,20 @@ export class StatefulSetController {
       }
       if (!runningAndReady(p)) return;
     }
+  }
+
+  /**
+   * The set a new pod of `ordinal` is built from: below a RollingUpdate partition the pod keeps
+   * the current revision's template (when that revision is still recorded), as in Kubernetes.
+   */
+  private versionedSet(sts: StatefulSet, ordinal: number, revisions: ControllerRevision[]): StatefulSet {
+    const strategy = sts.spec?.updateStrategy;
+    const partition = strategy?.type === "OnDelete" ? 0 : (strategy?.rollingUpdate?.partition ?? 0);
+    const current = sts.status?.currentRevision;
+    if (!current || current === revisionOf(sts) || ordinal >= (sts.spec?.ordinals?.start ?? 0) + partition) return sts;
+    const rev = revisions.find((r) => r.metadata.name === current);
+    const template = rev && templateOf(rev);
+    return template && sts.spec ? { ...sts, spec: { ...sts.spec, template } } : sts;
   }
 
   private async ensureClaims(sts: StatefulSet, ordinal: number): Promise<void> {
@@ -151,7 +203,8 @@ export class StatefulSetController {
     }
   }
 
-  private async updateStatus(sts: StatefulSet, pods: Pod[]): Promise<void> {
+  /** Writes status if it changed; returns the current revision's name. */
+  private async updateStatus(sts: StatefulSet, pods: Pod[]): Promise<string> {
     const now = this.clock.now();
     const updateRevision = revisionOf(sts);
     const live = pods.filter((p) => !p.metadata.deletionTimestamp);
@@ -171,9 +224,10 @@ export class StatefulSetController {
       currentRevision,
       updateRevision,
     };
-    if (sameJson(status, sts.status)) return;
+    if (sameJson(status, sts.status)) return currentRevision;
     sts.status = status;
     await this.d.client.updateStatus(R.statefulsets, sts);
+    return currentRevision;
   }
 }
 
@@ -184,13 +238,14 @@ export const statefulSetDescriptor: ControllerDescriptor = {
     const statefulsets = ctx.informers.informerFor<StatefulSet>(R.statefulsets);
     const pods = ctx.informers.informerFor<Pod>(R.pods);
     const pvcs = ctx.informers.informerFor<PersistentVolumeClaim>(R.pvcs);
+    const revisions = ctx.informers.informerFor<ControllerRevision>(CONTROLLER_REVISIONS);
     const c = new StatefulSetController({
-      statefulsets: statefulsets.lister, pods: pods.lister, pvcs: pvcs.lister,
+      statefulsets: statefulsets.lister, pods: pods.lister, pvcs: pvcs.lister, revisions: revisions.lister,
       client: restObjectClient(ctx.rest), recorder: ctx.recorder("statefulset-controller"), log: ctx.log,
     });
     statefulsets.on("add", (s) => c.enqueue(s));
     statefulsets.on("update", (_o, s) => c.enqueue(s));
     watchOwnedPods(pods, "StatefulSet", c.expectations, (key) => c.queue.add(key));
-    return { run: (signal) => runQueue(c.queue, [statefulsets, pods, pvcs], ctx.options.workers, (k) => c.syncStatefulSet(k), signal, ctx.log) };
+    return { run: (signal) => runQueue(c.queue, [statefulsets, pods, pvcs, revisions], ctx.options.workers, (k) => c.syncStatefulSet(k), signal, ctx.log) };
   },
 };

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import type { ControllerRevision, Pod, StatefulSet } from "@kates/api";
+import { FakeClock, noopLogger } from "@kates/client";
+import { StatefulSetController } from "./statefulset-controller.js";
+import { newStatefulPod, revisionOf } from "./statefulset-utils.js";
+import { HASH_LABEL, newRevision, planUpdateRevision, revisionsToTrim, templateOf } from "./statefulset-history.js";
+import { FakeObjectClient, FakeRecorder, store } from "../job/testing.js";
+import { templateHash } from "../job/workload-utils.js";
+
+function sts(image = "nginx:1", spec: Partial<NonNullable<StatefulSet["spec"]>> = {}, status?: StatefulSet["status"]): StatefulSet {
+  return {
+    apiVersion: "apps/v1", kind: "StatefulSet",
+    metadata: { name: "web", namespace: "default", uid: "sts-uid", generation: 1 },
+    spec: {
+      replicas: 2, serviceName: "nginx",
+      selector: { matchLabels: { app: "nginx" } },
+      template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image }] } },
+      ...spec,
+    },
+    status,
+  };
+}
+
+const numbered = (set: StatefulSet, n: number): ControllerRevision => newRevision(set, n);
+
+describe("newRevision", () => {
+  it("names, labels, owns and fills a revision as Kubernetes does", () => {
+    const set = sts();
+    const r = newRevision(set, 4);
+    const hash = templateHash(set.spec!.template);
+    expect(r.metadata.name).toBe(`web-${hash}`);
+    expect(r.metadata.name).toBe(revisionOf(set));
+    expect(r.metadata.labels).toEqual({ app: "nginx", [HASH_LABEL]: hash });
+    expect(r.metadata.ownerReferences).toMatchObject([{ apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: "sts-uid", controller: true }]);
+    expect(r.data).toEqual({ spec: { template: { ...set.spec!.template, $patch: "replace" } } });
+    expect(r.revision).toBe(4);
+    expect(templateOf(r)).toEqual(set.spec!.template);
+  });
+});
+
+describe("planUpdateRevision", () => {
+  it("creates revision max+1 for a new template", () => {
+    const plan = planUpdateRevision(sts("nginx:2"), [numbered(sts("nginx:1"), 1), numbered(sts("nginx:0"), 5)]);
+    expect(plan.action).toBe("create");
+    expect(plan.revision.revision).toBe(6);
+  });
+
+  it("starts at 1 with no history, and leaves the newest revision alone", () => {
+    expect(planUpdateRevision(sts(), [])).toMatchObject({ action: "create", revision: { revision: 1 } });
+    expect(planUpdateRevision(sts("nginx:2"), [numbered(sts("nginx:1"), 1), numbered(sts("nginx:2"), 2)]).action).toBe("none");
+  });
+
+  it("renumbers an older revision with the same template to the newest (rollback)", () => {
+    const plan = planUpdateRevision(sts("nginx:1"), [numbered(sts("nginx:1"), 1), numbered(sts("nginx:2"), 2)]);
+    expect(plan).toMatchObject({ action: "renumber", revision: { metadata: { name: revisionOf(sts("nginx:1")) }, revision: 3 } });
+  });
+
+  it("refuses to reuse a same-named revision holding another template", () => {
+    const clash = { ...numbered(sts("nginx:1"), 1), data: { spec: { template: { $patch: "replace" } } } };
+    expect(() => planUpdateRevision(sts("nginx:1"), [clash])).toThrow(/hash collision/);
+  });
+});
+
+describe("revisionsToTrim", () => {
+  const history = [1, 2, 3, 4, 5].map((n) => numbered(sts(`nginx:${n}`), n));
+  const podOn = (n: number) => ({ metadata: { labels: { "controller-revision-hash": history[n - 1].metadata.name! } } });
+
+  it("deletes the oldest unused revisions beyond revisionHistoryLimit", () => {
+    const trimmed = revisionsToTrim(sts("nginx:5", { revisionHistoryLimit: 1 }), history, [], [history[4].metadata.name!]);
+    expect(trimmed.map((r) => r.revision)).toEqual([1, 2, 3]);
+  });
+
+  it("keeps revisions pods or the status still use, and ten by default", () => {
+    const limited = revisionsToTrim(sts("nginx:5", { revisionHistoryLimit: 0 }), history, [podOn(1)], [history[3].metadata.name!, history[4].metadata.name!]);
+    expect(limited.map((r) => r.revision)).toEqual([2, 3]);
+    expect(revisionsToTrim(sts("nginx:5"), history, [], [])).toEqual([]);
+  });
+});
+
+describe("StatefulSetController revisions", () => {
+  function setup(set: StatefulSet, revisions: ControllerRevision[], pods: Pod[] = []) {
+    const client = new FakeObjectClient();
+    const c = new StatefulSetController({
+      statefulsets: store(set), pods: store(...pods), pvcs: store(), revisions: store(...revisions), client, recorder: new FakeRecorder(), log: noopLogger, clock: new FakeClock(Date.now()),
+    });
+    return { c, client };
+  }
+
+  it("records the first template as revision 1 before creating pods", async () => {
+    const { c, client } = setup(sts(), []);
+    await c.syncStatefulSet("default/web");
+    expect(client.summary().slice(0, 2)).toEqual(["create controllerrevisions", "create pods"]);
+    expect(client.actions[0].obj).toMatchObject({ metadata: { name: revisionOf(sts()) }, revision: 1 });
+    expect((client.last("updateStatus", "statefulsets") as StatefulSet).status).toMatchObject({ currentRevision: revisionOf(sts()), updateRevision: revisionOf(sts()) });
+  });
+
+  it("renumbers the old revision when the template goes back to it", async () => {
+    const { c, client } = setup(sts("nginx:1"), [numbered(sts("nginx:1"), 1), numbered(sts("nginx:2"), 2)]);
+    await c.syncStatefulSet("default/web");
+    const update = client.actions.find((a) => a.resource === "controllerrevisions");
+    expect(update).toMatchObject({ verb: "update", name: revisionOf(sts("nginx:1")), obj: { revision: 3 } });
+  });
+
+  it("trims unused revisions beyond the limit after a sync", async () => {
+    const set = sts("nginx:3", { revisionHistoryLimit: 1, replicas: 0 });
+    const { c, client } = setup(set, [1, 2, 3].map((n) => numbered(sts(`nginx:${n}`), n)));
+    await c.syncStatefulSet("default/web");
+    expect(client.summary().filter((s) => s.includes("controllerrevisions"))).toEqual([`delete controllerrevisions ${revisionOf(sts("nginx:1"))}`]);
+  });
+
+  it("recreates a pod below the partition from the current revision's template", async () => {
+    const old = sts("nginx:1");
+    const set = sts("nginx:2", { replicas: 2, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 1 } } }, { replicas: 1, currentRevision: revisionOf(old) });
+    const ready = newStatefulPod(old, 1);
+    ready.metadata.ownerReferences![0].uid = "sts-uid";
+    ready.status = { phase: "Running", conditions: [{ type: "Ready", status: "True" }] };
+    const { c, client } = setup(set, [numbered(old, 1), numbered(set, 2)], [ready]);
+    await c.syncStatefulSet("default/web");
+    const created = client.last("create", "pods") as Pod;
+    expect(created.metadata.name).toBe("web-0");
+    expect(created.spec!.containers[0].image).toBe("nginx:1");
+    expect(created.metadata.labels!["controller-revision-hash"]).toBe(revisionOf(old));
+  });
+});
