@@ -49,6 +49,16 @@ describe("ServiceAllocator healthCheckNodePort", () => {
     await expect(dup).rejects.toThrow(/spec\.healthCheckNodePort: Duplicate value: 30003/);
   });
 
+  it("never picks a requested port for another field of the same Service", async () => {
+    // Over a 10-port range a random pick would land on the requested ports often within 50 tries.
+    for (let i = 0; i < 50; i++) {
+      const svc = lb({ healthCheckNodePort: 30005, ports: [{ port: 80 }, { port: 81, nodePort: 30006 }] });
+      await allocator().allocate(svc);
+      expect(svc.spec.ports![0]!.nodePort).not.toBe(30005);
+      expect(svc.spec.ports![0]!.nodePort).not.toBe(30006);
+    }
+  });
+
   it("forbids one on a Service that does not need it", async () => {
     await expect(allocator().allocate(lb({ externalTrafficPolicy: "Cluster", healthCheckNodePort: 30005 }))).rejects.toThrow(/spec\.healthCheckNodePort: Forbidden/);
   });

@@ -113,6 +113,10 @@ export class ServiceAllocator {
     if (oldHC) held.add(oldHC);
     const keep = new Set<number>();
     const taken = new Set<number>();
+    // Ports the user asked for are never handed out at random to another field of this Service
+    // (picking first could take a requested port and then reject the request as a duplicate).
+    const requested = new Set<number>([...(w.ports ? (spec.ports ?? []).map((p) => p.nodePort) : []), needsHealthCheckPort(svc) ? spec.healthCheckNodePort : undefined].filter((p): p is number => !!p));
+    const pick = () => this.pickPort(new Set([...taken, ...requested]), held);
     if (w.ports) {
       for (const [i, p] of (spec.ports ?? []).entries()) {
         if (p.nodePort) {
@@ -122,7 +126,7 @@ export class ServiceAllocator {
             extra.puts.push({ key: NODE_PORT_PREFIX + p.nodePort, value: owner });
           }
         } else {
-          p.nodePort = await this.pickPort(taken, held);
+          p.nodePort = await pick();
           extra.mustNotExist.push(NODE_PORT_PREFIX + p.nodePort);
           extra.puts.push({ key: NODE_PORT_PREFIX + p.nodePort, value: owner });
         }
@@ -141,7 +145,7 @@ export class ServiceAllocator {
         extra.mustNotExist.push(NODE_PORT_PREFIX + hc);
         extra.puts.push({ key: NODE_PORT_PREFIX + hc, value: owner });
       } else {
-        spec.healthCheckNodePort = await this.pickPort(taken, held);
+        spec.healthCheckNodePort = await pick();
         extra.mustNotExist.push(NODE_PORT_PREFIX + spec.healthCheckNodePort);
         extra.puts.push({ key: NODE_PORT_PREFIX + spec.healthCheckNodePort, value: owner });
       }
