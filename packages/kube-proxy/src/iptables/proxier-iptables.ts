@@ -96,7 +96,9 @@ export class IptablesProxier implements Proxier {
     const intact = jumpsOk && kernelHash === this.appliedHash && countOurRules(natSave) + countOurRules(filterSave) === ruleCount(this.applied!) + 1;
     if (intact) return hash === this.appliedHash ? { applied: false } : this.apply(next, this.applied, hash, undefined);
     this.log.warn({ jumpsOk, kernelHash: kernelHash?.slice(0, 12) }, "iptables state drifted from ours, re-applying everything");
-    if (!jumpsOk) await this.iptables.ensureJumps();
+    // Always, not only when jumpsOk was false: a jump removed between that check and the saves
+    // above would otherwise stay missing until the next resync (ensureJumps adds only what lacks).
+    await this.iptables.ensureJumps();
     const extra = { nat: without(chainsIn(natSave), next.nat), filter: without(chainsIn(filterSave), next.filter) };
     const outcome = await this.apply(next, undefined, hash, extra);
     return { ...outcome, repaired: true };
