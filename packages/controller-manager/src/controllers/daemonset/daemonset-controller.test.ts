@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { DaemonSet, Node, Pod } from "@kates/api";
+import type { ControllerRevision, DaemonSet, Node, Pod } from "@kates/api";
 import { FakeClock, noopLogger } from "@kates/client";
 import { DaemonSetController, REVISION_LABEL } from "./daemonset-controller.js";
 import { nodeShouldRunDaemonPod } from "./daemonset-utils.js";
 import { FakeObjectClient, FakeRecorder, store } from "../job/testing.js";
 import { templateHash } from "../job/workload-utils.js";
+import { newRevision } from "../shared/history.js";
 
 const template = { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "a", image: "agent:1" }] } };
 
@@ -27,10 +28,10 @@ function pod(nodeName: string, hash: string, ready = true): Pod {
   };
 }
 
-function setup(d: DaemonSet, nodes: Node[], pods: Pod[] = []) {
+function setup(d: DaemonSet, nodes: Node[], pods: Pod[] = [], revisions: ControllerRevision[] = []) {
   const client = new FakeObjectClient();
   const recorder = new FakeRecorder();
-  const c = new DaemonSetController({ daemonsets: store(d), nodes: store(...nodes), pods: store(...pods), client, recorder, log: noopLogger, clock: new FakeClock(Date.now()) });
+  const c = new DaemonSetController({ daemonsets: store(d), nodes: store(...nodes), pods: store(...pods), revisions: store(...revisions), client, recorder, log: noopLogger, clock: new FakeClock(Date.now()) });
   return { c, client, recorder };
 }
 
@@ -54,7 +55,7 @@ describe("DaemonSetController", () => {
   it("creates one pod per eligible node, pinned by matchFields affinity, with daemon tolerations", async () => {
     const { c, client, recorder } = setup(ds(), [node("n1"), node("n2"), node("n3", {}, [{ key: "dedicated", effect: "NoSchedule" }])]);
     await c.syncDaemonSet("kube-system/agent");
-    const created = client.actions.filter((a) => a.verb === "create").map((a) => a.obj as Pod);
+    const created = client.actions.filter((a) => a.verb === "create" && a.resource === "pods").map((a) => a.obj as Pod);
     expect(created.map((p) => p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0].matchFields?.[0].values?.[0]).sort()).toEqual(["n1", "n2"]);
     expect(created[0].spec?.nodeName).toBeUndefined();
     expect(created[0].metadata.labels).toEqual({ app: "agent", [REVISION_LABEL]: templateHash(template) });
@@ -80,7 +81,7 @@ describe("DaemonSetController", () => {
     const { c, client } = setup(ds(), [node("n1"), node("n2"), node("n3")], oldPods);
     await c.syncDaemonSet("kube-system/agent");
     expect(client.actions.filter((a) => a.verb === "delete")).toHaveLength(1);
-    expect(client.actions.filter((a) => a.verb === "create")).toHaveLength(0);
+    expect(client.actions.filter((a) => a.verb === "create" && a.resource === "pods")).toHaveLength(0);
     // One node without a pod counts as unavailable: no further deletions, only its replacement.
     const h = templateHash(template);
     const next = setup(ds(), [node("n1"), node("n2"), node("n3")], [pod("n2", "old"), pod("n3", "old")]);
@@ -98,5 +99,36 @@ describe("DaemonSetController", () => {
     const { c, client } = setup(ds(template, { updateStrategy: { type: "OnDelete" } }), [node("n1")], [pod("n1", "old")]);
     await c.syncDaemonSet("kube-system/agent");
     expect(client.summary().filter((s) => s.startsWith("delete"))).toEqual([]);
+  });
+});
+
+describe("DaemonSetController revisions", () => {
+  const image = (tag: string) => ({ ...template, spec: { containers: [{ name: "a", image: `agent:${tag}` }] } });
+  const numbered = (tpl: typeof template, n: number) => newRevision(ds(tpl), "DaemonSet", n);
+
+  it("records the first template as revision 1 before creating pods", async () => {
+    const { c, client } = setup(ds(), [node("n1")]);
+    await c.syncDaemonSet("kube-system/agent");
+    expect(client.summary().slice(0, 2)).toEqual(["create controllerrevisions", "create pods"]);
+    const rev = client.actions[0].obj as ControllerRevision;
+    expect(rev).toMatchObject({ metadata: { name: `agent-${templateHash(template)}`, labels: { app: "agent", "controller.kubernetes.io/hash": templateHash(template) } }, revision: 1 });
+    expect((client.last("create", "pods") as Pod).metadata.labels![REVISION_LABEL]).toBe(templateHash(template));
+  });
+
+  it("creates revision max+1 for a new template and renumbers an old one the template returns to", async () => {
+    const fresh = setup(ds(image("3")), [], [], [numbered(image("1"), 1), numbered(image("2"), 2)]);
+    await fresh.c.syncDaemonSet("kube-system/agent");
+    expect(fresh.client.last("create", "controllerrevisions")).toMatchObject({ revision: 3 });
+    const back = setup(ds(image("1")), [], [], [numbered(image("1"), 1), numbered(image("2"), 2)]);
+    await back.c.syncDaemonSet("kube-system/agent");
+    expect(back.client.actions.filter((a) => a.resource === "controllerrevisions")).toMatchObject([{ verb: "update", name: `agent-${templateHash(image("1"))}`, obj: { revision: 3 } }]);
+  });
+
+  it("trims revisions no pod runs beyond revisionHistoryLimit", async () => {
+    const history = [1, 2, 3, 4].map((n) => numbered(image(String(n)), n));
+    const { c, client } = setup(ds(image("4"), { revisionHistoryLimit: 1 }), [node("n1")], [pod("n1", templateHash(image("1")))], history);
+    await c.syncDaemonSet("kube-system/agent");
+    // Revision 1 is kept for its pod, 3 as the one allowed old revision, 4 as the current one.
+    expect(client.summary().filter((s) => s.includes("controllerrevisions"))).toEqual([`delete controllerrevisions ${history[1].metadata.name}`]);
   });
 });

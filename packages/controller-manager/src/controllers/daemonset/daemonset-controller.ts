@@ -6,12 +6,15 @@
  * with a required node affinity on `metadata.name` and the scheduler binds them (as
  * Kubernetes does since 1.12), so resource accounting stays in one place.
  *
- * Revisions: kates serves no ControllerRevisions, so a pod's template revision is the label
- * `controller-revision-hash`, a hash of the template. RollingUpdate deletes old-revision pods
+ * Revisions: every sync first makes the current template's apps/v1 ControllerRevision
+ * `<ds>-<hash>` the newest (creating it, or renumbering an older one holding the same
+ * template, which `kubectl rollout undo` relies on; see shared/history.ts). Pods carry the
+ * bare hash in `controller-revision-hash`, as Kubernetes' DaemonSet pods do, and revisions no
+ * pod runs are trimmed to spec.revisionHistoryLimit. RollingUpdate deletes old-revision pods
  * while at most maxUnavailable desired nodes lack an available pod; the next sync recreates
  * them from the new template. OnDelete leaves old pods alone.
  */
-import type { DaemonSet, Node, Pod } from "@kates/api";
+import type { ControllerRevision, DaemonSet, Node, Pod } from "@kates/api";
 import { realClock, splitKey, WorkQueue, type Clock, type Lister, type Logger } from "@kates/client";
 import type { ControllerContext, ControllerDescriptor } from "../../controller-context.js";
 import { CountingExpectations } from "../shared/expectations.js";
@@ -19,6 +22,7 @@ import {
   isControlledBy, isPodAvailable, isPodReady, newControllerRef, R, restObjectClient, runQueue, sameJson, watchOwnedPods,
   templateHash, type ObjectClient, type Recorder,
 } from "../job/workload-utils.js";
+import { CONTROLLER_REVISIONS, ensureUpdateRevision, trimHistory } from "../shared/history.js";
 import { daemonPodNode, daemonPodSpec, nodeShouldRunDaemonPod, resolveMaxUnavailable } from "./daemonset-utils.js";
 
 /** The pod label holding the template revision. */
@@ -28,6 +32,7 @@ export interface DaemonSetControllerDeps {
   daemonsets: Lister<DaemonSet>;
   pods: Lister<Pod>;
   nodes: Lister<Node>;
+  revisions: Lister<ControllerRevision>;
   client: ObjectClient;
   recorder: Recorder;
   log: Logger;
@@ -71,6 +76,8 @@ export class DaemonSetController {
     const hash = templateHash(ds.spec?.template);
     const now = this.clock.now();
     const pods = this.d.pods.list(namespace, (p) => isControlledBy(p, ds.metadata.uid));
+    const revisions = this.d.revisions.list(namespace, (r) => isControlledBy(r, ds.metadata.uid));
+    await ensureUpdateRevision(this.d.client, ds, "DaemonSet", revisions);
     const byNode = new Map<string, Pod[]>();
     for (const p of pods) {
       const n = daemonPodNode(p) ?? "";
@@ -106,6 +113,9 @@ export class DaemonSetController {
       await this.manage(key, ds, spec, hash, toCreate, toDelete);
     }
     await this.updateStatus(ds, desired, misscheduled, hash, now);
+    // A revision some pod still runs (by its hash label) is kept whatever the limit.
+    const inUse = [hash, ...pods.map((p) => p.metadata.labels?.[REVISION_LABEL])].map((h) => h && `${ds.metadata.name}-${h}`);
+    await trimHistory(this.d.client, ds, revisions, inUse);
   }
 
   /** Old-revision pods to delete now, keeping unavailable desired nodes within maxUnavailable. */
@@ -191,8 +201,9 @@ export const daemonSetDescriptor: ControllerDescriptor = {
     const daemonsets = ctx.informers.informerFor<DaemonSet>(R.daemonsets);
     const pods = ctx.informers.informerFor<Pod>(R.pods);
     const nodes = ctx.informers.informerFor<Node>(R.nodes);
+    const revisions = ctx.informers.informerFor<ControllerRevision>(CONTROLLER_REVISIONS);
     const c = new DaemonSetController({
-      daemonsets: daemonsets.lister, pods: pods.lister, nodes: nodes.lister,
+      daemonsets: daemonsets.lister, pods: pods.lister, nodes: nodes.lister, revisions: revisions.lister,
       client: restObjectClient(ctx.rest), recorder: ctx.recorder("daemonset-controller"), log: ctx.log,
     });
     daemonsets.on("add", (ds) => c.enqueue(ds));
@@ -201,6 +212,6 @@ export const daemonSetDescriptor: ControllerDescriptor = {
     nodes.on("add", () => c.enqueueAll());
     nodes.on("update", (o, n) => c.updateNode(o, n));
     nodes.on("delete", () => c.enqueueAll());
-    return { run: (signal) => runQueue(c.queue, [daemonsets, pods, nodes], ctx.options.workers, (k) => c.syncDaemonSet(k), signal, ctx.log) };
+    return { run: (signal) => runQueue(c.queue, [daemonsets, pods, nodes, revisions], ctx.options.workers, (k) => c.syncDaemonSet(k), signal, ctx.log) };
   },
 };

@@ -3,8 +3,10 @@ import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from
 import { FakeClock, noopLogger } from "@kates/client";
 import { StatefulSetController } from "./statefulset-controller.js";
 import { newStatefulPod, revisionOf } from "./statefulset-utils.js";
-import { newRevision } from "./statefulset-history.js";
+import { newRevision as newKindRevision } from "../shared/history.js";
 import { FakeObjectClient, FakeRecorder, store } from "../job/testing.js";
+
+const newRevision = (set: StatefulSet, n: number) => newKindRevision(set, "StatefulSet", n);
 
 function sts(spec: Partial<NonNullable<StatefulSet["spec"]>> = {}, image = "nginx:1"): StatefulSet {
   return {

@@ -11,7 +11,7 @@
  * otherwise roll the highest out-of-date ordinal at or above the partition. Parallel creates
  * and deletes without waiting.
  *
- * Revisions are apps/v1 ControllerRevisions `<sts>-<template hash>` (see statefulset-history.ts):
+ * Revisions are apps/v1 ControllerRevisions `<sts>-<template hash>` (see shared/history.ts):
  * every sync first makes the current template's revision the newest (creating it, or
  * renumbering an older one holding the same template, which is what `kubectl rollout undo`
  * relies on), pods carry its name in controller-revision-hash, a pod recreated below the
@@ -28,7 +28,7 @@ import {
   isControlledBy, isPodAvailable, isPodReady, R, restObjectClient, runQueue, sameJson, watchOwnedPods, type ObjectClient, type Recorder,
 } from "../job/workload-utils.js";
 import { claimsFor, newStatefulPod, podOrdinal, REVISION_LABEL, revisionOf } from "./statefulset-utils.js";
-import { CONTROLLER_REVISIONS, planUpdateRevision, revisionsToTrim, templateOf } from "./statefulset-history.js";
+import { CONTROLLER_REVISIONS, ensureUpdateRevision, templateOf, trimHistory } from "../shared/history.js";
 
 export interface StatefulSetControllerDeps {
   statefulsets: Lister<StatefulSet>;
@@ -70,37 +70,11 @@ export class StatefulSetController {
     const sts = structuredClone(cached);
     const pods = this.d.pods.list(namespace, (p) => isControlledBy(p, sts.metadata.uid) && podOrdinal(sts, p) !== undefined);
     const revisions = this.d.revisions.list(namespace, (r) => isControlledBy(r, sts.metadata.uid));
-    await this.ensureUpdateRevision(sts, revisions);
+    await ensureUpdateRevision(this.d.client, sts, "StatefulSet", revisions);
     if (this.expectations.satisfied(key)) await this.manage(key, sts, pods, revisions);
     const currentRevision = await this.updateStatus(sts, pods);
-    await this.trimHistory(sts, revisions, pods, [currentRevision, revisionOf(sts)]);
-  }
-
-  /** Makes the current template's ControllerRevision exist and carry the highest number. */
-  private async ensureUpdateRevision(sts: StatefulSet, revisions: ControllerRevision[]): Promise<void> {
-    const plan = planUpdateRevision(sts, revisions);
-    if (plan.action === "none") return;
-    if (plan.action === "renumber") {
-      // A stale cache makes this a 409; the retry sees the fresh list.
-      await this.d.client.update(CONTROLLER_REVISIONS, plan.revision);
-      return;
-    }
-    try {
-      await this.d.client.create(CONTROLLER_REVISIONS, sts.metadata.namespace, plan.revision);
-    } catch (err) {
-      // Created by an earlier sync the informer has not delivered yet.
-      if (!isAlreadyExists(err)) throw err;
-    }
-  }
-
-  private async trimHistory(sts: StatefulSet, revisions: ControllerRevision[], pods: Pod[], live: string[]): Promise<void> {
-    for (const r of revisionsToTrim(sts, revisions, pods, live)) {
-      try {
-        await this.d.client.delete(CONTROLLER_REVISIONS, r.metadata.namespace, r.metadata.name!);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
+    // Revisions a pod still runs, or the status names, are never trimmed.
+    await trimHistory(this.d.client, sts, revisions, [currentRevision, revisionOf(sts), ...pods.map((p) => p.metadata.labels?.[REVISION_LABEL])]);
   }
 
   private async manage(key: string, sts: StatefulSet, pods: Pod[], revisions: ControllerRevision[]): Promise<void> {

@@ -3,9 +3,8 @@ import type { ControllerRevision, Pod, StatefulSet } from "@kates/api";
 import { FakeClock, noopLogger } from "@kates/client";
 import { StatefulSetController } from "./statefulset-controller.js";
 import { newStatefulPod, revisionOf } from "./statefulset-utils.js";
-import { HASH_LABEL, newRevision, planUpdateRevision, revisionsToTrim, templateOf } from "./statefulset-history.js";
+import { newRevision } from "../shared/history.js";
 import { FakeObjectClient, FakeRecorder, store } from "../job/testing.js";
-import { templateHash } from "../job/workload-utils.js";
 
 function sts(image = "nginx:1", spec: Partial<NonNullable<StatefulSet["spec"]>> = {}, status?: StatefulSet["status"]): StatefulSet {
   return {
@@ -21,61 +20,7 @@ function sts(image = "nginx:1", spec: Partial<NonNullable<StatefulSet["spec"]>> 
   };
 }
 
-const numbered = (set: StatefulSet, n: number): ControllerRevision => newRevision(set, n);
-
-describe("newRevision", () => {
-  it("names, labels, owns and fills a revision as Kubernetes does", () => {
-    const set = sts();
-    const r = newRevision(set, 4);
-    const hash = templateHash(set.spec!.template);
-    expect(r.metadata.name).toBe(`web-${hash}`);
-    expect(r.metadata.name).toBe(revisionOf(set));
-    expect(r.metadata.labels).toEqual({ app: "nginx", [HASH_LABEL]: hash });
-    expect(r.metadata.ownerReferences).toMatchObject([{ apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: "sts-uid", controller: true }]);
-    expect(r.data).toEqual({ spec: { template: { ...set.spec!.template, $patch: "replace" } } });
-    expect(r.revision).toBe(4);
-    expect(templateOf(r)).toEqual(set.spec!.template);
-  });
-});
-
-describe("planUpdateRevision", () => {
-  it("creates revision max+1 for a new template", () => {
-    const plan = planUpdateRevision(sts("nginx:2"), [numbered(sts("nginx:1"), 1), numbered(sts("nginx:0"), 5)]);
-    expect(plan.action).toBe("create");
-    expect(plan.revision.revision).toBe(6);
-  });
-
-  it("starts at 1 with no history, and leaves the newest revision alone", () => {
-    expect(planUpdateRevision(sts(), [])).toMatchObject({ action: "create", revision: { revision: 1 } });
-    expect(planUpdateRevision(sts("nginx:2"), [numbered(sts("nginx:1"), 1), numbered(sts("nginx:2"), 2)]).action).toBe("none");
-  });
-
-  it("renumbers an older revision with the same template to the newest (rollback)", () => {
-    const plan = planUpdateRevision(sts("nginx:1"), [numbered(sts("nginx:1"), 1), numbered(sts("nginx:2"), 2)]);
-    expect(plan).toMatchObject({ action: "renumber", revision: { metadata: { name: revisionOf(sts("nginx:1")) }, revision: 3 } });
-  });
-
-  it("refuses to reuse a same-named revision holding another template", () => {
-    const clash = { ...numbered(sts("nginx:1"), 1), data: { spec: { template: { $patch: "replace" } } } };
-    expect(() => planUpdateRevision(sts("nginx:1"), [clash])).toThrow(/hash collision/);
-  });
-});
-
-describe("revisionsToTrim", () => {
-  const history = [1, 2, 3, 4, 5].map((n) => numbered(sts(`nginx:${n}`), n));
-  const podOn = (n: number) => ({ metadata: { labels: { "controller-revision-hash": history[n - 1].metadata.name! } } });
-
-  it("deletes the oldest unused revisions beyond revisionHistoryLimit", () => {
-    const trimmed = revisionsToTrim(sts("nginx:5", { revisionHistoryLimit: 1 }), history, [], [history[4].metadata.name!]);
-    expect(trimmed.map((r) => r.revision)).toEqual([1, 2, 3]);
-  });
-
-  it("keeps revisions pods or the status still use, and ten by default", () => {
-    const limited = revisionsToTrim(sts("nginx:5", { revisionHistoryLimit: 0 }), history, [podOn(1)], [history[3].metadata.name!, history[4].metadata.name!]);
-    expect(limited.map((r) => r.revision)).toEqual([2, 3]);
-    expect(revisionsToTrim(sts("nginx:5"), history, [], [])).toEqual([]);
-  });
-});
+const numbered = (set: StatefulSet, n: number): ControllerRevision => newRevision(set, "StatefulSet", n);
 
 describe("StatefulSetController revisions", () => {
   function setup(set: StatefulSet, revisions: ControllerRevision[], pods: Pod[] = []) {
