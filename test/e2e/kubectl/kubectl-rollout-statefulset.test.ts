@@ -1,19 +1,13 @@
 // `kubectl rollout history` and `kubectl rollout undo` for a StatefulSet with the real kubectl:
 // both read the apps/v1 ControllerRevisions the StatefulSet controller keeps. The lightest
-// harness that has them: one etcd, one apiserver and the statefulset controller in-process.
-// No scheduler or kubelet, so web-0 stays Pending; the test asserts on specs and revisions.
+// harness that has them (rollout-helpers.ts) runs the statefulset controller alone, so web-0
+// stays Pending; the test asserts on specs and revisions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newLogger } from "@kates/component-base";
-import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
-import { kubectl } from "../../harness/kubectl.js";
-import { run } from "../../../packages/controller-manager/src/controller-manager.js";
 import { ok } from "./helpers.js";
+import { historyRows, startRolloutPlane, until, type RolloutPlane } from "./rollout-helpers.js";
 
-let cp: ControlPlane;
-const stopCM = new AbortController();
-let cmDone: Promise<void>;
-const k = (...args: string[]) => kubectl(["--request-timeout=20s", ...args], { server: cp.url, timeoutMs: 45_000 });
-const apply = (text: string) => kubectl(["--request-timeout=20s", "apply", "-f", "-"], { server: cp.url, input: text, timeoutMs: 45_000 });
+let plane: RolloutPlane;
+const k = (...args: string[]) => plane.k(...args);
 
 const manifest = JSON.stringify({
   apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "web" },
@@ -23,43 +17,21 @@ const manifest = JSON.stringify({
   },
 });
 
-/** [name, revision] of web's ControllerRevisions, sorted by revision. */
-async function revisions(): Promise<[string, number][]> {
-  const list = JSON.parse(ok(await k("get", "controllerrevisions", "-l", "app=web", "-o", "json")));
-  return list.items.map((r: any) => [r.metadata.name, r.revision] as [string, number]).sort((a: [string, number], b: [string, number]) => a[1] - b[1]);
-}
-
-async function until<T>(what: string, fn: () => Promise<T | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const revisions = () => plane.revisions("app=web");
 
 const image = async () => ok(await k("get", "statefulset", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"));
 
 beforeAll(async () => {
-  cp = await startControlPlane({ name: "kubectl-rollout-sts", etcdMembers: 1 });
-  cmDone = run({
-    server: cp.url, healthPort: 0, bindAddress: "127.0.0.1", leaderElect: false,
-    leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 1000,
-    controllers: ["statefulset"], workers: 1,
-    nodeMonitorGracePeriodMs: 4000, nodeMonitorPeriodMs: 1000, clusterCIDR: "10.244.0.0/16", nodeCIDRMaskSize: 24,
-  }, newLogger("kates-controller-manager", "warn"), stopCM.signal);
+  plane = await startRolloutPlane("kubectl-rollout-sts", "statefulset");
 });
 
 afterAll(async () => {
-  stopCM.abort();
-  await cmDone?.catch(() => {});
-  await cp?.stop();
+  await plane?.stop();
 });
 
 describe("kubectl rollout history/undo statefulset", () => {
   it("lists revisions 1 and 2 after an image change, and undo restores the first template as revision 3", async () => {
-    expect(ok(await apply(manifest)).trim()).toBe("statefulset.apps/web created");
+    expect(ok(await plane.apply(manifest)).trim()).toBe("statefulset.apps/web created");
     const [[first]] = await until("revision 1", async () => {
       const r = await revisions();
       return r.length === 1 && r[0]![1] === 1 && r;
@@ -73,7 +45,7 @@ describe("kubectl rollout history/undo statefulset", () => {
     });
     expect(two.map(([, n]) => n)).toEqual([1, 2]);
     expect(two[0]![0]).toBe(first);
-    const history = ok(await k("rollout", "history", "statefulset/web")).trim().split("\n").map((l) => l.trim().split(/\s+/));
+    const history = historyRows(ok(await k("rollout", "history", "statefulset/web")));
     expect(history).toEqual([["statefulset.apps/web"], ["REVISION", "CHANGE-CAUSE"], ["1", "<none>"], ["2", "<none>"]]);
     expect(ok(await k("rollout", "history", "statefulset/web", "--revision=2"))).toContain("nginx:1.25");
 
