@@ -1,24 +1,10 @@
 /**
- * Admission that every write passes, and the place where authentication and authorization
- * middleware go when a later issue adds TLS, tokens, client certificates and RBAC:
- * `authenticate` sets req.user, `authorize` decides on (user, verb, resource, namespace).
- * Today both admit every request, as an insecure local port does.
+ * Admission that every write passes. Authentication and authorization live in
+ * handlers/request-filters.ts, where upgrade requests reach them as well as express routes.
  */
-import type { NextFunction, Request, Response } from "express";
 import { ApiError, NotFoundError } from "@kates/api";
 import type { Registry } from "./registry/registry.js";
 import { objectKey } from "./storage/keys.js";
-
-/** Placeholder: every request is the anonymous admin until authentication exists. */
-export function authenticate(req: Request, _res: Response, next: NextFunction): void {
-  (req as Request & { user?: { name: string; groups: string[] } }).user = { name: "system:anonymous-admin", groups: ["system:masters"] };
-  next();
-}
-
-/** Placeholder: allows everything; RBAC plugs in here. */
-export function authorize(_req: Request, _res: Response, next: NextFunction): void {
-  next();
-}
 
 /**
  * NamespaceLifecycle: no new objects in a namespace that does not exist or is being

@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { Etcd3 } from "etcd3";
 import type { Logger } from "pino";
 import { RESOURCES, UnknownResourceError, configurePodDefaults } from "@kates/api";
-import { authenticate, authorize, namespaceLifecycle } from "./admission.js";
+import { namespaceLifecycle } from "./admission.js";
 import { createUpgradeHandler } from "./proxy/index.js";
 import { Bootstrapper } from "./bootstrap.js";
 import { Compactor, COMPACTED_REVISION_KEY } from "./compactor.js";
@@ -15,6 +15,7 @@ import {
   aggregatedDiscovery, AGGREGATED_DISCOVERY_V2, AGGREGATED_DISCOVERY_V2BETA1, legacyApiVersions, legacyGroup, legacyGroupList,
   legacyResourceList, negotiateDiscovery, versionInfo,
 } from "./discovery/index.js";
+import { authFilter, observeRequests } from "./handlers/request-filters.js";
 import { parseRequestInfo } from "./handlers/request-info.js";
 import { ResourceHandler } from "./handlers/resource-handler.js";
 import { sendError, sendJSON } from "./handlers/respond.js";
@@ -92,8 +93,8 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("query parser", "extended");
-  app.use(metrics.middleware());
-  app.use(requestLogger(log.child({ component: "http" })));
+  const httpLog = log.child({ component: "http" });
+  app.use(observeRequests(httpLog, metrics));
 
   // Like kube-apiserver's post-start hooks: not ready until the bootstrap objects exist.
   let bootstrapped = false;
@@ -113,7 +114,7 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
   app.get("/metrics", (req, res) => void metrics.handler(req, res));
   app.get("/version", (_req, res) => sendJSON(res, 200, versionInfo()));
 
-  app.use(authenticate, authorize);
+  app.use(authFilter);
 
   app.get(["/api", "/apis"], (req, res) => {
     const which = req.path === "/api" ? "core" : "apis";
@@ -159,8 +160,9 @@ export async function startApiServer(opts: ApiServerOptions, log: Logger): Promi
   app.use((_req: Request, res: Response) => sendError(res, new UnknownResourceError()));
 
   const server = http.createServer(app);
-  // pods/exec and pods/portforward arrive as upgrades, which never reach express.
-  server.on("upgrade", createUpgradeHandler(reg("pods"), reg("nodes"), log.child({ component: "proxy" })));
+  // pods/exec and pods/portforward arrive as upgrades, which never reach express: the handler
+  // runs the same request filters itself.
+  server.on("upgrade", createUpgradeHandler(reg("pods"), reg("nodes"), log.child({ component: "proxy" }), { log: httpLog, recorder: metrics }));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -216,17 +218,4 @@ async function retry(fn: () => Promise<void>, log: Logger, attempts = 30): Promi
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
-}
-
-function requestLogger(log: Logger) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const start = process.hrtime.bigint();
-    res.on("finish", () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      const entry = { method: req.method, path: req.path, code: res.statusCode, ms: Math.round(ms * 100) / 100, ua: req.headers["user-agent"] };
-      if (res.statusCode >= 500) log.warn(entry, "request");
-      else log.info(entry, "request");
-    });
-    next();
-  };
 }

@@ -228,3 +228,56 @@ describe("kubectl port-forward", () => {
     });
   });
 });
+
+/** apiserver_request_total for the given label set ('verb="CONNECT",...'), 0 when absent. */
+async function requestCount(labels: string): Promise<number> {
+  const text = await (await fetch(cp.url + "/metrics")).text();
+  const line = text.split("\n").find((l) => l.startsWith(`apiserver_request_total{${labels}} `));
+  return line ? Number(line.split(" ")[1]) : 0;
+}
+
+/** Sends a WebSocket upgrade the way kubectl does and returns the refusal's code and body. */
+function refusedUpgrade(path: string): Promise<{ code: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(cp.url + path, {
+      headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "v5.channel.k8s.io" },
+    });
+    req.on("upgrade", (_res, socket) => { socket.destroy(); reject(new Error("upgrade unexpectedly accepted")); });
+    req.on("response", (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ code: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("upgrades pass the apiserver's request filters", () => {
+  const switched = (sub: string) => `verb="CONNECT",resource="pods",subresource="${sub}",code="101"`;
+
+  it("counts kubectl exec and port-forward as CONNECT pods/<subresource> with code 101", async () => {
+    const before = await requestCount(switched("exec"));
+    expect(ok(await k(["exec", "web", "--", "echo", "counted"]))).toBe("counted\n");
+    expect(await requestCount(switched("exec"))).toBe(before + 1);
+    const pfBefore = await requestCount(switched("portforward"));
+    const local = await freePort();
+    await withPortForward(["pod/web", `${local}:80`], `Forwarding from 127.0.0.1:${local} -> 80`, async () => {
+      const res = await fetch(`http://127.0.0.1:${local}/m`, { headers: { Connection: "close" } });
+      expect(await res.text()).toBe("hello from pod, you asked for /m");
+    });
+    expect(await requestCount(switched("portforward"))).toBeGreaterThan(pfBefore);
+  });
+
+  it("answers and counts a refused exec into a missing pod with 404", async () => {
+    const labels = 'verb="CONNECT",resource="pods",subresource="exec",code="404"';
+    const before = await requestCount(labels);
+    const r = await refusedUpgrade("/api/v1/namespaces/default/pods/nosuchpod/exec?command=ls&stdout=true");
+    expect(r.code).toBe(404);
+    expect(JSON.parse(r.body)).toMatchObject({ kind: "Status", reason: "NotFound", code: 404 });
+    expect(await requestCount(labels)).toBe(before + 1);
+    // The same structured request line express routes get.
+    const line = cp.apiservers[0]!.logs().split("\n").filter((l) => l.includes('"name":"nosuchpod"') && l.includes('"msg":"request"')).pop();
+    expect(line && JSON.parse(line)).toMatchObject({ verb: "get", resource: "pods", subresource: "exec", namespace: "default", code: 404 });
+  });
+});
