@@ -53,6 +53,16 @@ describe("StatefulSetController revisions", () => {
     expect(client.summary().filter((s) => s.includes("controllerrevisions"))).toEqual([`delete controllerrevisions ${revisionOf(sts("nginx:1"))}`]);
   });
 
+  it("keeps the revisions a pod or the status still names, whatever the limit", async () => {
+    const history = [1, 2, 3, 4].map((n) => numbered(sts(`nginx:${n}`), n));
+    const onFirst = newStatefulPod(sts("nginx:1"), 0);
+    onFirst.metadata.ownerReferences![0].uid = "sts-uid";
+    const set = sts("nginx:4", { revisionHistoryLimit: 0 }, { replicas: 1, currentRevision: revisionOf(sts("nginx:3")) });
+    const { c, client } = setup(set, history, [onFirst]);
+    await c.syncStatefulSet("default/web");
+    expect(client.summary().filter((s) => s.includes("controllerrevisions"))).toEqual([`delete controllerrevisions ${revisionOf(sts("nginx:2"))}`]);
+  });
+
   it("recreates a pod below the partition from the current revision's template", async () => {
     const old = sts("nginx:1");
     const set = sts("nginx:2", { replicas: 2, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 1 } } }, { replicas: 1, currentRevision: revisionOf(old) });
