@@ -6,7 +6,7 @@ import { findResource, type EndpointSlice, type Node, type Service } from "@kate
 import { RestClient } from "@kates/client";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
 import { NetnsLab, type LabProcess } from "./netns-lab.js";
-import { KUBE_PROXY_MAIN, spawnKubeProxy, untilProxy } from "./proxy-process.js";
+import { KUBE_PROXY_MAIN, spawnKubeProxy, untilProxy, upsertSlice } from "./proxy-process.js";
 
 const NODE = "kp-node";
 
@@ -43,12 +43,7 @@ async function setEndpoints(service: string, ips: string[], port = 8080, nodeNam
     metadata: { name: `${service}-x`, labels: { "kubernetes.io/service-name": service } },
     addressType: "IPv4", endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true }, ...(nodeName && { nodeName }) })), ports: [{ name: "http", port, protocol: "TCP" }],
   };
-  try {
-    const cur = await slices().get(`${service}-x`);
-    await slices().update({ ...body, metadata: { ...cur.metadata, labels: body.metadata.labels } });
-  } catch {
-    await slices().create(body);
-  }
+  await upsertSlice(slices(), body);
 }
 
 /** n GETs through `url` from the node; returns how often each pod answered. */

@@ -207,3 +207,15 @@ export class NetnsLab {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** curl in namespace `ns`: exit code 0 ok, 7 refused/unreachable, 28 timed out. */
+export function curlIn(ns: string, url: string, maxSeconds = 2): Promise<{ code: number; out: string; ms: number }> {
+  return new Promise((done) => {
+    const t0 = performance.now();
+    const child = spawn("ip", ["netns", "exec", ns, "curl", "-sS", "--max-time", String(maxSeconds), url], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.once("close", (code) => done({ code: code ?? -1, out, ms: performance.now() - t0 }));
+  });
+}

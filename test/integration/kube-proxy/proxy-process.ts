@@ -1,6 +1,8 @@
 /** kube-proxy from dist/ as a process in a NetnsLab's node namespace, and waiting on it in tests. */
 import { resolve } from "node:path";
 import { REPO_ROOT } from "../../harness/apiserver.js";
+import type { EndpointSlice } from "@kates/api";
+import type { ResourceClient } from "@kates/client";
 import type { LabProcess, NetnsLab } from "./netns-lab.js";
 
 /** packages/kube-proxy/dist/main.js */
@@ -31,5 +33,15 @@ export async function untilProxy<T>(fn: () => Promise<T | undefined> | T | undef
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}\nkube-proxy (${state}) output:\n${proxy?.output.toString().slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Writes `body` as the EndpointSlice of its name: replaces the existing one (keeping its metadata) or creates it. */
+export async function upsertSlice(slices: ResourceClient<EndpointSlice>, body: EndpointSlice): Promise<void> {
+  try {
+    const cur = await slices.get(body.metadata.name!);
+    await slices.update({ ...body, metadata: { ...cur.metadata, labels: body.metadata.labels } });
+  } catch {
+    await slices.create(body);
   }
 }

@@ -2,13 +2,12 @@
 // network namespace (netns-lab.ts) against a real apiserver and etcd. Pod a counts as running on
 // kube-proxy's node, pod b on another node (their EndpointSlice nodeName says so); a pod client
 // routed through the node plays a pod, the host namespace an outside load balancer.
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findResource, type EndpointSlice, type Node, type Service } from "@kates/api";
 import { RestClient } from "@kates/client";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
-import { NetnsLab, type LabProcess, type PodNs } from "./netns-lab.js";
-import { spawnKubeProxy, untilProxy } from "./proxy-process.js";
+import { NetnsLab, curlIn, type LabProcess, type PodNs } from "./netns-lab.js";
+import { spawnKubeProxy, untilProxy, upsertSlice } from "./proxy-process.js";
 
 const NODE = "kp-node";
 const OTHER = "other-node";
@@ -39,24 +38,7 @@ async function setEndpoints(service: string, eps: { pod: PodNs; node: string }[]
     metadata: { name: `${service}-x`, labels: { "kubernetes.io/service-name": service } },
     addressType: "IPv4", endpoints: eps.map((e) => ({ addresses: [e.pod.ip], conditions: { ready: true }, nodeName: e.node })), ports: [{ name: "http", port, protocol: "TCP" }],
   };
-  try {
-    const cur = await slices().get(`${service}-x`);
-    await slices().update({ ...body, metadata: { ...cur.metadata, labels: body.metadata.labels } });
-  } catch {
-    await slices().create(body);
-  }
-}
-
-/** curl in namespace `ns`: exit code 0 ok, 7 refused/unreachable, 28 timed out. */
-function curlIn(ns: string, url: string, maxSeconds = 2): Promise<{ code: number; out: string; ms: number }> {
-  return new Promise((done) => {
-    const t0 = performance.now();
-    const child = spawn("ip", ["netns", "exec", ns, "curl", "-sS", "--max-time", String(maxSeconds), url], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    child.once("close", (code) => done({ code: code ?? -1, out, ms: performance.now() - t0 }));
-  });
+  await upsertSlice(slices(), body);
 }
 
 /** Which pods answered n GETs of `url` from namespace `ns`. */

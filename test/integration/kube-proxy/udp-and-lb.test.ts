@@ -6,13 +6,12 @@
 // - LoadBalancer with loadBalancerSourceRanges: the ingress IP (set through the status subresource)
 //   lets only the listed client through (KATES-FW chain), the other is dropped (filter DROP: a
 //   timeout, not a refusal); once the ranges are cleared, every client gets through.
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findResource, type EndpointSlice, type Node, type Service } from "@kates/api";
 import { RestClient } from "@kates/client";
 import { startControlPlane, type ControlPlane } from "../../harness/control-plane.js";
-import { NetnsLab, type LabProcess, type PodNs } from "./netns-lab.js";
-import { spawnKubeProxy, untilProxy } from "./proxy-process.js";
+import { NetnsLab, curlIn, type LabProcess, type PodNs } from "./netns-lab.js";
+import { spawnKubeProxy, untilProxy, upsertSlice } from "./proxy-process.js";
 
 const NODE = "kp-node";
 /** The LoadBalancer address: local on the node (as a MetalLB-style speaker would make it), so a packet that escaped the DROP would be refused by the node, never routed off the lab. */
@@ -45,24 +44,7 @@ async function setEndpoints(service: string, pods: PodNs[], port: { name: string
     metadata: { name: `${service}-x`, labels: { "kubernetes.io/service-name": service } },
     addressType: "IPv4", endpoints: pods.map((p) => ({ addresses: [p.ip], conditions: { ready: true }, nodeName: NODE })), ports: [port],
   };
-  try {
-    const cur = await slices().get(`${service}-x`);
-    await slices().update({ ...body, metadata: { ...cur.metadata, labels: body.metadata.labels } });
-  } catch {
-    await slices().create(body);
-  }
-}
-
-/** curl in namespace `ns`: exit code 0 ok, 7 refused/unreachable, 28 timed out. */
-function curlIn(ns: string, url: string, maxSeconds = 2): Promise<{ code: number; out: string; ms: number }> {
-  return new Promise((done) => {
-    const t0 = performance.now();
-    const child = spawn("ip", ["netns", "exec", ns, "curl", "-sS", "--max-time", String(maxSeconds), url], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    child.once("close", (code) => done({ code: code ?? -1, out, ms: performance.now() - t0 }));
-  });
+  await upsertSlice(slices(), body);
 }
 
 beforeAll(async () => {
