@@ -117,8 +117,9 @@ describe("PodSyncer", () => {
     const { syncer, state } = setup();
     const pod = mkPod({ containers: [{ name: "app", image: "nginx:1.24.0-does-not-exist" }] });
     const uid = pod.metadata.uid!;
+    // The first back-off is 1 s; the syncer comes back halfway to report ImagePullBackOff.
     const wait = await syncer.syncPod(pod, await state(uid), "h");
-    expect(wait).toBe(1000);
+    expect(wait).toBe(500);
     let st = computePodStatus(pod, await state(uid), syncer.hintsFor(pod), "h");
     expect(st.containerStatuses?.[0]?.state?.waiting?.reason).toBe("ErrImagePull");
     expect(st.phase).toBe("Pending");

@@ -221,7 +221,10 @@ export class PodSyncer {
       this.lastPullFailure.set(key, Date.now());
       const delay = this.pullBackoff.next(key);
       hints.waiting.set(c.name, { reason: "ErrImagePull", message });
-      return delay;
+      // Come back halfway through the back-off, so the pod shows ImagePullBackOff while it runs
+      // (as Kubernetes' periodic sync does); waking only when it ends would pull again at once and
+      // show ErrImagePull forever unless some other event happened to sync the pod in between.
+      return Math.max(1, Math.floor(delay / 2));
     }
     this.pullBackoff.reset(key);
     this.lastPullFailure.delete(key);
