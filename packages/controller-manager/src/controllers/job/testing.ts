@@ -1,5 +1,5 @@
 /** Test doubles for the workload controllers' unit tests: a recording client and recorder. */
-import type { KObject, ResourceInfo } from "@kates/api";
+import type { KObject, ResourceInfo, StatefulSet } from "@kates/api";
 import { NotFoundError } from "@kates/api";
 import { Indexer, type DeleteCallOptions } from "@kates/client";
 import type { ObjectClient } from "./workload-utils.js";
@@ -62,4 +62,19 @@ export function store<T extends KObject>(...objs: T[]): Indexer<T> {
   const s = new Indexer<T>();
   for (const o of objs) s.upsert(o);
   return s;
+}
+
+/** StatefulSet "web" (2 replicas of nginx `image`, selector app=nginx), for revision and controller tests. */
+export function statefulSetFixture(image = "nginx:1", spec: Partial<NonNullable<StatefulSet["spec"]>> = {}, status?: StatefulSet["status"]): StatefulSet {
+  return {
+    apiVersion: "apps/v1", kind: "StatefulSet",
+    metadata: { name: "web", namespace: "default", uid: "sts-uid", generation: 1 },
+    spec: {
+      replicas: 2, serviceName: "nginx",
+      selector: { matchLabels: { app: "nginx" } },
+      template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image }] } },
+      ...spec,
+    },
+    status,
+  };
 }

@@ -2,21 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { ControllerRevision, DaemonSet, StatefulSet } from "@kates/api";
 import { HASH_LABEL, newRevision, planUpdateRevision, revisionName, revisionsToTrim, templateOf } from "./history.js";
 import { templateHash } from "../job/workload-utils.js";
+import { statefulSetFixture } from "../job/testing.js";
 
-function sts(image = "nginx:1", spec: Partial<NonNullable<StatefulSet["spec"]>> = {}, status?: StatefulSet["status"]): StatefulSet {
-  return {
-    apiVersion: "apps/v1", kind: "StatefulSet",
-    metadata: { name: "web", namespace: "default", uid: "sts-uid", generation: 1 },
-    spec: {
-      replicas: 2, serviceName: "nginx",
-      selector: { matchLabels: { app: "nginx" } },
-      template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image }] } },
-      ...spec,
-    },
-    status,
-  };
-}
-
+const sts = statefulSetFixture;
 const numbered = (set: StatefulSet, n: number): ControllerRevision => newRevision(set, "StatefulSet", n);
 
 describe("newRevision", () => {

@@ -4,22 +4,9 @@ import { FakeClock, noopLogger } from "@kates/client";
 import { StatefulSetController } from "./statefulset-controller.js";
 import { newStatefulPod, revisionOf } from "./statefulset-utils.js";
 import { newRevision } from "../shared/history.js";
-import { FakeObjectClient, FakeRecorder, store } from "../job/testing.js";
+import { FakeObjectClient, FakeRecorder, statefulSetFixture, store } from "../job/testing.js";
 
-function sts(image = "nginx:1", spec: Partial<NonNullable<StatefulSet["spec"]>> = {}, status?: StatefulSet["status"]): StatefulSet {
-  return {
-    apiVersion: "apps/v1", kind: "StatefulSet",
-    metadata: { name: "web", namespace: "default", uid: "sts-uid", generation: 1 },
-    spec: {
-      replicas: 2, serviceName: "nginx",
-      selector: { matchLabels: { app: "nginx" } },
-      template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image }] } },
-      ...spec,
-    },
-    status,
-  };
-}
-
+const sts = statefulSetFixture;
 const numbered = (set: StatefulSet, n: number): ControllerRevision => newRevision(set, "StatefulSet", n);
 
 describe("StatefulSetController revisions", () => {
